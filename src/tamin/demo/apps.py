@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "tamin.demo"
+    verbose_name = "دادهٔ نمایشی"

@@ -1,0 +1,1 @@
+"""Portal views, one module per topic. Every view is wrapped by `tamin.portal.access.portal_view`."""
