@@ -14,7 +14,12 @@ def test_postgres_url_is_read() -> None:
     db = database_from_url("postgresql://postgres:s%40cret@127.0.0.1:5432/test")
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
-        "postgres", "s@cret", "127.0.0.1", "5432", "test")
+        "postgres",
+        "s@cret",
+        "127.0.0.1",
+        "5432",
+        "test",
+    )
 
 
 def test_other_schemes_are_refused() -> None:

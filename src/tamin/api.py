@@ -48,18 +48,23 @@ def request_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     problems = []
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path")]
-        problems.append({
-            "code": "request.invalid",
-            "message": "درخواست نادرست است: " + str(err.get("msg", "")),
-            "field": ".".join(loc) or None,
-        })
+        problems.append(
+            {
+                "code": "request.invalid",
+                "message": "درخواست نادرست است: " + str(err.get("msg", "")),
+                "field": ".".join(loc) or None,
+            }
+        )
     return _errors(request, 400, problems)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_required(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _errors(request, 401, [{"code": "auth.required", "message": "ابتدا وارد شوید یا توکن معتبر بفرستید.",
-                                   "field": None}])
+    return _errors(
+        request,
+        401,
+        [{"code": "auth.required", "message": "ابتدا وارد شوید یا توکن معتبر بفرستید.", "field": None}],
+    )
 
 
 @api.exception_handler(HttpError)

@@ -32,7 +32,9 @@ def database_from_url(url: str) -> dict[str, object]:
         }
     if parts.scheme == "sqlite":
         return _sqlite(Path(unquote(parts.path)))
-    raise ValueError(f"TAMIN_DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgresql:// or sqlite://)")
+    raise ValueError(
+        f"TAMIN_DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgresql:// or sqlite://)"
+    )
 
 
 def _sqlite(path: Path) -> dict[str, object]:
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tamin.input_guard.ControlCharacterGuard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -61,10 +61,28 @@ def test_passwords_are_hashed_with_argon2(world, real_hashing) -> None:
 
 
 def test_createuser_command_scopes_the_user(world) -> None:
-    call_command("createuser", "clerk", "--role", "branch_staff", "--branch", world.branch_a.code,
-                 "--password", "a long enough password", stdout=io.StringIO())
+    call_command(
+        "createuser",
+        "clerk",
+        "--role",
+        "branch_staff",
+        "--branch",
+        world.branch_a.code,
+        "--password",
+        "a long enough password",
+        stdout=io.StringIO(),
+    )
     clerk = User.objects.get(username="clerk")
     assert clerk.branch == world.branch_a and clerk.is_staff and not clerk.is_superuser
     with pytest.raises(CommandError):
-        call_command("createuser", "clerk2", "--role", "insured", "--national-code", "1234567890",
-                     "--password", "x" * 12, stdout=io.StringIO())
+        call_command(
+            "createuser",
+            "clerk2",
+            "--role",
+            "insured",
+            "--national-code",
+            "1234567890",
+            "--password",
+            "x" * 12,
+            stdout=io.StringIO(),
+        )

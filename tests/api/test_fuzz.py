@@ -13,6 +13,7 @@ from tamin.accounts.models import ApiToken
 from tamin.accounts.roles import Role
 from tamin.wsgi import application
 
+
 @pytest.fixture
 def keep_test_connection():
     """Calls go through the WSGI handler, which closes the database connection after each request;
@@ -34,8 +35,13 @@ def test_no_server_errors(world, keep_test_connection, operation, role: str) -> 
     token = ApiToken.issue(world.users[role])[1]
     headers = {"Authorization": f"Bearer {token}"}
 
-    @settings(max_examples=12, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=12,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def check(case) -> None:
         response = case.call(headers=headers)

@@ -21,8 +21,13 @@ def staff(world, client):
 
     def call(method: str, path: str, body: object = None, raw: str | None = None):
         data = raw if raw is not None else (json.dumps(body) if body is not None else "")
-        return client.generic(method, "/api/v1" + path, data=data, content_type="application/json",
-                              headers={"Authorization": f"Bearer {token}"})
+        return client.generic(
+            method,
+            "/api/v1" + path,
+            data=data,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     return call
 
@@ -46,16 +51,28 @@ def test_person_json_uses_english_fields_and_jalali_dates(world, staff) -> None:
 
 
 def test_register_then_duplicate(world, staff) -> None:
-    payload = {"national_code": NEW, "first_name": "سارا", "last_name": "محمدي", "birth_date": "1375/02/03",
-               "sex": "female", "mobile": "09121112233"}
+    payload = {
+        "national_code": NEW,
+        "first_name": "سارا",
+        "last_name": "محمدي",
+        "birth_date": "1375/02/03",
+        "sex": "female",
+        "mobile": "09121112233",
+    }
     created = staff("POST", "/persons", payload)
     assert created.status_code == 201, created.content
     assert created.json()["last_name"] == "محمدی" and created.json()["insurance_number"]
-    again = staff("POST", "/persons", {**payload, "national_code": NEW.lstrip("0")})  # the same code, unpadded
+    again = staff(
+        "POST", "/persons", {**payload, "national_code": NEW.lstrip("0")}
+    )  # the same code, unpadded
     assert again.status_code == 409
     assert again.json()["errors"] == [
-        {"code": "person.duplicate", "message": "شخصی با این کد ملی پیش‌تر ثبت شده است.",
-         "field": "national_code"}]
+        {
+            "code": "person.duplicate",
+            "message": "شخصی با این کد ملی پیش‌تر ثبت شده است.",
+            "field": "national_code",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,8 +89,14 @@ def test_register_then_duplicate(world, staff) -> None:
     ],
 )
 def test_bad_registration_is_refused_whole(world, staff, change, code, field) -> None:
-    payload = {"national_code": NEW, "first_name": "سارا", "last_name": "محمدی", "birth_date": "1375/02/03",
-               "sex": "female", **change}
+    payload = {
+        "national_code": NEW,
+        "first_name": "سارا",
+        "last_name": "محمدی",
+        "birth_date": "1375/02/03",
+        "sex": "female",
+        **change,
+    }
     before = (Person.objects.count(), AuditEntry.objects.count())
     response = staff("POST", "/persons", payload)
     assert 400 <= response.status_code < 500
@@ -91,9 +114,19 @@ def test_malformed_requests_get_400_with_the_field(world, staff) -> None:
     assert all(e["code"] == "request.invalid" for e in missing.json()["errors"])
     garbage = staff("POST", "/persons", raw="{not json")
     assert garbage.status_code == 400
-    wrong_type = staff("POST", "/workshops", {"name": "x", "address": "y", "branch": "001",
-                                              "activity_code": "363", "activity": "z",
-                                              "employer": "not-a-number", "opened_on": "1404/01/01"})
+    wrong_type = staff(
+        "POST",
+        "/workshops",
+        {
+            "name": "x",
+            "address": "y",
+            "branch": "001",
+            "activity_code": "363",
+            "activity": "z",
+            "employer": "not-a-number",
+            "opened_on": "1404/01/01",
+        },
+    )
     assert wrong_type.status_code == 400 and wrong_type.json()["errors"][0]["field"] == "employer"
 
 
@@ -107,17 +140,37 @@ def test_unknown_province_and_bad_lookups(world, staff) -> None:
 
 
 def test_workshop_registration_issues_a_code(world, staff) -> None:
-    response = staff("POST", "/workshops", {
-        "name": "نانوايي سنگك", "address": "تهران، ونک", "branch": world.branch_a.code, "activity_code": "155",
-        "activity": "نانوایی", "employer": world.employer_a.pk, "opened_on": "۱۴۰۴/۰۱/۱۰"})
+    response = staff(
+        "POST",
+        "/workshops",
+        {
+            "name": "نانوايي سنگك",
+            "address": "تهران، ونک",
+            "branch": world.branch_a.code,
+            "activity_code": "155",
+            "activity": "نانوایی",
+            "employer": world.employer_a.pk,
+            "opened_on": "۱۴۰۴/۰۱/۱۰",
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["code"].startswith(world.branch_a.code + "155") and len(body["code"]) == 10
     assert body["name"] == "نانوایی سنگک" and body["opened_on"] == "1404/01/10"
     assert Workshop.objects.filter(code=body["code"]).exists()
-    other_branch = staff("POST", "/workshops", {
-        "name": "x", "address": "y", "branch": world.branch_b.code, "activity_code": "155",
-        "activity": "نانوایی", "employer": world.employer_a.pk, "opened_on": "1404/01/10"})
+    other_branch = staff(
+        "POST",
+        "/workshops",
+        {
+            "name": "x",
+            "address": "y",
+            "branch": world.branch_b.code,
+            "activity_code": "155",
+            "activity": "نانوایی",
+            "employer": world.employer_a.pk,
+            "opened_on": "1404/01/10",
+        },
+    )
     assert other_branch.status_code == 400
     assert other_branch.json()["errors"][0]["code"] == "branch.not_yours"
 
@@ -128,7 +181,42 @@ def test_session_writes_need_csrf(world) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(world.users[Role.BRANCH_STAFF])
     assert browser.get("/api/v1/me").json()["role"] == "branch_staff"
-    response = browser.patch(f"/api/v1/persons/{world.worker_a.national_code}", data='{"mobile": "09120000000"}',
-                             content_type="application/json")
+    response = browser.patch(
+        f"/api/v1/persons/{world.worker_a.national_code}",
+        data='{"mobile": "09120000000"}',
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert Person.objects.get(pk=world.worker_a.pk).mobile == ""
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "national_code",
+        "first_name",
+        "last_name",
+        "father_name",
+        "birth_date",
+        "sex",
+        "nationality",
+        "id_card_number",
+        "mobile",
+        "branch",
+    ],
+)
+def test_control_characters_are_refused_by_field(world, staff, field: str) -> None:
+    # PostgreSQL cannot store NUL in text; it must be a 400 naming the field, never a 500.
+    payload = {
+        "national_code": NEW,
+        "first_name": "سارا",
+        "last_name": "محمدی",
+        "birth_date": "1375/02/03",
+        "sex": "female",
+        "branch": world.branch_a.code,
+    }
+    payload[field] = str(payload.get(field, "")) + "\x00\x07"
+    response = staff("POST", "/persons", payload)
+    assert response.status_code == 400, response.content
+    assert field in {e["field"] for e in response.json()["errors"]}
+    assert not Person.objects.filter(national_code=NEW).exists()

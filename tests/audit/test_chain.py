@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -24,7 +26,7 @@ def chain(world) -> list[AuditEntry]:
 def test_chain_links_and_verifies(chain) -> None:
     assert [e.seq for e in chain] == [1, 2, 3, 4]
     assert chain[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     report = verify()
     assert report.ok and report.checked == 4
 
@@ -36,8 +38,10 @@ def test_rows_cannot_be_changed_or_deleted(chain) -> None:
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
-    for sql in (f"UPDATE {triggers.TABLE} SET action = 'forged' WHERE seq = 2",
-                f"DELETE FROM {triggers.TABLE} WHERE seq = 2"):
+    for sql in (
+        f"UPDATE {triggers.TABLE} SET action = 'forged' WHERE seq = 2",
+        f"DELETE FROM {triggers.TABLE} WHERE seq = 2",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql)
     assert verify().ok
@@ -49,7 +53,7 @@ def _tamper(sql: str) -> None:
 
 
 def test_changed_content_is_found_and_named(chain) -> None:
-    _tamper(f"UPDATE {triggers.TABLE} SET after = '{{\"mobile\": \"09129999999\"}}' WHERE seq = 3")
+    _tamper(f'UPDATE {triggers.TABLE} SET after = \'{{"mobile": "09129999999"}}\' WHERE seq = 3')
     report = verify()
     assert not report.ok and report.first_broken_seq == 3 and report.checked == 2
     assert "hash" in report.reason
@@ -68,11 +72,25 @@ def test_rehashed_forgery_breaks_the_next_link(chain) -> None:
     from tamin.audit.services import entry_hash
 
     row = AuditEntry.objects.filter(seq=2).values().get()
-    fields = {k: row[k] for k in ("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
-                                  "before", "prev_hash")}
+    fields = {
+        k: row[k]
+        for k in (
+            "seq",
+            "at",
+            "actor_id",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "before",
+            "prev_hash",
+        )
+    }
     forged = entry_hash(**fields, after={"mobile": "09129999999"})
-    _tamper(f"UPDATE {triggers.TABLE} SET after = '{{\"mobile\": \"09129999999\"}}', hash = '{forged}' "
-            "WHERE seq = 2")
+    _tamper(
+        f"UPDATE {triggers.TABLE} SET after = '{{\"mobile\": \"09129999999\"}}', hash = '{forged}' "
+        "WHERE seq = 2"
+    )
     report = verify()
     assert not report.ok and report.first_broken_seq == 3 and "previous" in report.reason
 

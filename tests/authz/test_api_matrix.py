@@ -1,7 +1,8 @@
 """Walks every API operation with every role (and no credentials) and checks who gets what.
 
-The table is explicit; an operation added to the API without a row here fails `test_every_operation_has_a_row`.
-Each request runs in a savepoint that is rolled back, so a write by one role cannot change the next role's answer.
+The table is explicit; an operation added to the API without a row here fails
+`test_every_operation_has_a_row`. Each request runs in a savepoint that is rolled back, so a write
+by one role cannot change the next role's answer.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def every(status: int) -> dict[str, int]:
     return only(status, *ALL)
 
 
-READ_PERSON_A = only(200, R.INSURED, R.EMPLOYER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER,
-                     R.AUDITOR, R.ADMIN)
+READ_PERSON_A = only(
+    200, R.INSURED, R.EMPLOYER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN
+)
 READ_WORKSHOP_A = READ_PERSON_A
 
 # (method, path template) -> (path values, body, expected status per role)
@@ -43,16 +45,25 @@ MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
     ("GET", "/persons"): ({}, None, every(200)),
     ("POST", "/persons"): (
         {},
-        {"national_code": with_check_digit("012345670"), "first_name": "سارا", "last_name": "محمدی",
-         "birth_date": "1375/02/03", "sex": "female"},
+        {
+            "national_code": with_check_digit("012345670"),
+            "first_name": "سارا",
+            "last_name": "محمدی",
+            "birth_date": "1375/02/03",
+            "sex": "female",
+        },
         only(201, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("GET", "/persons/{national_code}"): ({"national_code": "worker_a"}, None, READ_PERSON_A),
     ("PATCH", "/persons/{national_code}"): (
-        {"national_code": "worker_a"}, {"mobile": "09121234567"}, only(200, R.BRANCH_STAFF, R.ADMIN),
+        {"national_code": "worker_a"},
+        {"mobile": "09121234567"},
+        only(200, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("POST", "/persons/{national_code}/insurance-number"): (
-        {"national_code": "child_a"}, None, only(200, R.BRANCH_STAFF, R.ADMIN),
+        {"national_code": "child_a"},
+        None,
+        only(200, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("GET", "/persons/{national_code}/family"): ({"national_code": "worker_a"}, None, READ_PERSON_A),
     ("POST", "/persons/{national_code}/family"): (
@@ -61,45 +72,62 @@ MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
         only(201, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("POST", "/family-relations/{relation_id}/end"): (
-        {"relation_id": "spouse_relation"}, {"date": "1402/01/01"},
+        {"relation_id": "spouse_relation"},
+        {"date": "1402/01/01"},
         {**only(200, R.BRANCH_STAFF, R.ADMIN), R.HQ_MANAGER: 403, R.AUDITOR: 403},
     ),
     ("GET", "/persons/{national_code}/employments"): ({"national_code": "worker_a"}, None, READ_PERSON_A),
     ("GET", "/employers"): ({}, None, every(200)),
     ("POST", "/employers"): (
-        {}, {"kind": "legal", "name": "شرکت تازه", "national_id": "14000123453"},
+        {},
+        {"kind": "legal", "name": "شرکت تازه", "national_id": "14000123453"},
         only(201, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("GET", "/employers/{employer_id}"): (
-        {"employer_id": "employer_a"}, None,
+        {"employer_id": "employer_a"},
+        None,
         only(200, R.EMPLOYER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
     ),
     ("GET", "/workshops"): ({}, None, every(200)),
     ("POST", "/workshops"): (
         {},
-        {"name": "کارگاه تازه", "address": "تهران", "branch": "branch_a", "activity_code": "363",
-         "activity": "تراشکاری", "employer": "employer_a", "opened_on": "1404/01/10"},
+        {
+            "name": "کارگاه تازه",
+            "address": "تهران",
+            "branch": "branch_a",
+            "activity_code": "363",
+            "activity": "تراشکاری",
+            "employer": "employer_a",
+            "opened_on": "1404/01/10",
+        },
         only(201, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("GET", "/workshops/{code}"): ({"code": "workshop_a"}, None, READ_WORKSHOP_A),
-    ("PATCH", "/workshops/{code}"): ({"code": "workshop_a"}, {"name": "تراشکاری نو"},
-                                     only(200, R.BRANCH_STAFF, R.ADMIN)),
+    ("PATCH", "/workshops/{code}"): (
+        {"code": "workshop_a"},
+        {"name": "تراشکاری نو"},
+        only(200, R.BRANCH_STAFF, R.ADMIN),
+    ),
     ("GET", "/workshops/{code}/employments"): ({"code": "workshop_a"}, None, READ_WORKSHOP_A),
     ("POST", "/employments"): (
-        {}, {"national_code": "unemployed", "workshop": "workshop_a", "start_date": "1404/01/15"},
+        {},
+        {"national_code": "unemployed", "workshop": "workshop_a", "start_date": "1404/01/15"},
         only(201, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("POST", "/employments/{employment_id}/end"): (
-        {"employment_id": "job_a"}, {"date": "1404/01/31"},
+        {"employment_id": "job_a"},
+        {"date": "1404/01/31"},
         only(200, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN),
     ),
     ("GET", "/eligibility/{national_code}"): (
-        {"national_code": "worker_a"}, None,
+        {"national_code": "worker_a"},
+        None,
         only(200, R.PROVIDER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.ADMIN),
     ),
     ("GET", "/tokens"): ({}, None, every(200)),
     ("POST", "/tokens/{token_id}/revoke"): (
-        {"token_id": "employer_token"}, None,
+        {"token_id": "employer_token"},
+        None,
         {**only(200, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN), R.HQ_MANAGER: 404, R.AUDITOR: 404},
     ),
     ("GET", "/audit"): ({}, None, only(200, R.AUDITOR, R.ADMIN)),
@@ -111,7 +139,7 @@ def _operations() -> set[tuple[str, str]]:
     schema = api.get_openapi_schema()
     prefix = "/api/v1"
     return {
-        (method.upper(), path[len(prefix):])
+        (method.upper(), path[len(prefix) :])
         for path, item in schema["paths"].items()
         for method in item
         if method in ("get", "post", "put", "patch", "delete")
@@ -150,8 +178,13 @@ def test_operation_by_role(world, client, method: str, path: str) -> None:
     for who in [ANON, *ALL]:
         headers = {} if who == ANON else {"Authorization": f"Bearer {tokens[who]}"}
         with transaction.atomic():
-            response = client.generic(method, url, data=__import__("json").dumps(payload) if body else "",
-                                      content_type="application/json", headers=headers)
+            response = client.generic(
+                method,
+                url,
+                data=__import__("json").dumps(payload) if body else "",
+                content_type="application/json",
+                headers=headers,
+            )
             transaction.set_rollback(True)
         got[who] = response.status_code
         if response.status_code >= 400:
@@ -174,8 +207,13 @@ def test_cross_scope_requests_are_refused(world, client) -> None:
     ]
     for user, method, path in cases:
         token = ApiToken.issue(user)[1]
-        response = client.generic(method, "/api/v1" + path, data='{"mobile": "09120000000"}',
-                                  content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+        response = client.generic(
+            method,
+            "/api/v1" + path,
+            data='{"mobile": "09120000000"}',
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 403, (user.username, path)
         assert response.json()["errors"][0]["code"] == "auth.out_of_scope"
         assert world.worker_b.last_name not in response.content.decode()
@@ -187,8 +225,12 @@ def test_lists_are_scoped(world, client) -> None:
         R.PENSIONER: {world.unemployed.national_code},
         R.EMPLOYER: {world.worker_a.national_code},
         R.PROVIDER: set(),
-        R.BRANCH_STAFF: {world.worker_a.national_code, world.owner_a.national_code,
-                         world.spouse_a.national_code, world.child_a.national_code},
+        R.BRANCH_STAFF: {
+            world.worker_a.national_code,
+            world.owner_a.national_code,
+            world.spouse_a.national_code,
+            world.child_a.national_code,
+        },
     }
     for role, codes in expected.items():
         token = ApiToken.issue(world.users[role])[1]

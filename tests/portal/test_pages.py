@@ -82,3 +82,10 @@ def test_staff_b_cannot_open_branch_a_files(signed_in, world) -> None:
     client = signed_in(world.staff_b)
     assert client.get(f"/persons/{world.worker_a.national_code}/").status_code == 403
     assert client.get(f"/persons/{world.worker_b.national_code}/").status_code == 200
+
+
+def test_control_character_in_the_address_is_a_persian_400(signed_in) -> None:
+    response = signed_in(Role.BRANCH_STAFF).get("/persons/0012345679%00/")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "text.control_character" in body and 'dir="rtl"' in body

@@ -138,15 +138,27 @@ def test_employer_and_workshop_registration(world) -> None:
     assert employer.name == "علی رضایی"
     first = services.register_workshop(
         staff,
-        {"name": "نانوایی", "address": "تهران", "activity_code": "155", "activity": "نانوایی",
-         "opened_on": "1403/02/01"},
-        world.branch_a, employer,
+        {
+            "name": "نانوایی",
+            "address": "تهران",
+            "activity_code": "155",
+            "activity": "نانوایی",
+            "opened_on": "1403/02/01",
+        },
+        world.branch_a,
+        employer,
     )
     second = services.register_workshop(
         staff,
-        {"name": "نانوایی دوم", "address": "تهران", "activity_code": "155", "activity": "نانوایی",
-         "opened_on": "1403/02/01"},
-        world.branch_a, employer,
+        {
+            "name": "نانوایی دوم",
+            "address": "تهران",
+            "activity_code": "155",
+            "activity": "نانوایی",
+            "opened_on": "1403/02/01",
+        },
+        world.branch_a,
+        employer,
     )
     assert first.code == f"{world.branch_a.code}1550001" and second.code == f"{world.branch_a.code}1550002"
     with pytest.raises(DomainError) as exc:
@@ -158,14 +170,17 @@ def test_employer_and_workshop_registration(world) -> None:
 
 def test_employment_rules(world) -> None:
     employer_user = world.users[Role.EMPLOYER]
-    job = services.start_employment(employer_user, world.unemployed, world.workshop_a,
-                                    {"start_date": "1403/07/01", "job_code": "7223"})
+    job = services.start_employment(
+        employer_user, world.unemployed, world.workshop_a, {"start_date": "1403/07/01", "job_code": "7223"}
+    )
     with pytest.raises(Conflict):
-        services.start_employment(employer_user, world.unemployed, world.workshop_a,
-                                  {"start_date": "1403/08/01"})
+        services.start_employment(
+            employer_user, world.unemployed, world.workshop_a, {"start_date": "1403/08/01"}
+        )
     with pytest.raises(Forbidden):  # not this employer's workshop
-        services.start_employment(employer_user, world.unemployed, world.workshop_b,
-                                  {"start_date": "1403/08/01"})
+        services.start_employment(
+            employer_user, world.unemployed, world.workshop_b, {"start_date": "1403/08/01"}
+        )
     with pytest.raises(DomainError) as exc:
         services.end_employment(employer_user, job, "1403/06/01")
     assert codes(exc.value) == [("date.order", "end_date")]

@@ -70,4 +70,3 @@ def revoke_token(request: HttpRequest, token_id: int):
     if token is None:
         raise out_of_scope(request.auth, "token", "توکن", "id")
     return services.revoke_token(request.auth, token)
-

@@ -33,9 +33,7 @@ class User(AbstractUser):
         verbose_name = "کاربر"
         verbose_name_plural = "کاربران"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=[r.value for r in Role]), name="user_role_known"
-            ),
+            models.CheckConstraint(condition=Q(role__in=[r.value for r in Role]), name="user_role_known"),
         ]
 
     def save(self, *args: object, **kwargs: object) -> None:

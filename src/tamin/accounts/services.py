@@ -16,8 +16,12 @@ from tamin.core.errors import DomainError, Forbidden
 
 
 def _token_view(token: ApiToken) -> dict[str, Any]:
-    return {"user": token.user.username, "prefix": token.key_prefix, "name": token.name,
-            "revoked_at": token.revoked_at}
+    return {
+        "user": token.user.username,
+        "prefix": token.key_prefix,
+        "name": token.name,
+        "revoked_at": token.revoked_at,
+    }
 
 
 def issue_token(actor: Any, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -67,6 +71,14 @@ def create_user(actor: Any, username: str, role: str, password: str, **scope_fie
         user = User(username=username, role=role, **scope_fields)
         user.set_password(password)
         user.save()
-        record(actor, "user.create", user, after={"username": username, "role": role,
-                                                  **{k: getattr(v, "pk", v) for k, v in scope_fields.items()}})
+        record(
+            actor,
+            "user.create",
+            user,
+            after={
+                "username": username,
+                "role": role,
+                **{k: getattr(v, "pk", v) for k, v in scope_fields.items()},
+            },
+        )
     return user

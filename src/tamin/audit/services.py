@@ -118,14 +118,28 @@ def verify(batch: int = 5000) -> ChainReport:
     expected_seq = 1
     checked = 0
     rows = AuditEntry.objects.order_by("seq").values(
-        "id", "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
-        "before", "after", "prev_hash", "hash",
+        "id",
+        "seq",
+        "at",
+        "actor_id",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
     )
     for row in rows.iterator(chunk_size=batch):
         if row["seq"] != expected_seq:
-            return ChainReport(False, checked, row["seq"], row["id"], f"expected row {expected_seq}: rows missing")
+            return ChainReport(
+                False, checked, row["seq"], row["id"], f"expected row {expected_seq}: rows missing"
+            )
         if row["prev_hash"] != prev_hash:
-            return ChainReport(False, checked, row["seq"], row["id"], "link to the previous row does not match")
+            return ChainReport(
+                False, checked, row["seq"], row["id"], "link to the previous row does not match"
+            )
         recomputed = entry_hash(**{k: v for k, v in row.items() if k not in ("id", "hash")})
         if recomputed != row["hash"]:
             return ChainReport(False, checked, row["seq"], row["id"], "content does not match its hash")

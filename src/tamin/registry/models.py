@@ -121,7 +121,9 @@ class FamilyRelation(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="relation_dates"
             ),
-            models.UniqueConstraint(fields=["person", "relative", "kind", "valid_from"], name="relation_unique"),
+            models.UniqueConstraint(
+                fields=["person", "relative", "kind", "valid_from"], name="relation_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,11 +38,18 @@ def register_employer(actor: Any, data: dict[str, Any], person: Person | None = 
     problems.raise_if_any()
     with transaction.atomic():
         if national_id and Employer.objects.filter(national_id=national_id).exists():
-            raise Conflict("employer.duplicate", "کارفرمایی با این شناسهٔ ملی پیش‌تر ثبت شده است.", "national_id")
+            raise Conflict(
+                "employer.duplicate", "کارفرمایی با این شناسهٔ ملی پیش‌تر ثبت شده است.", "national_id"
+            )
         if person is not None and Employer.objects.filter(person=person).exists():
-            raise Conflict("employer.duplicate", "این شخص پیش‌تر به‌عنوان کارفرما ثبت شده است.", "national_code")
+            raise Conflict(
+                "employer.duplicate", "این شخص پیش‌تر به‌عنوان کارفرما ثبت شده است.", "national_code"
+            )
         employer = Employer.objects.create(
-            kind=kind, person=person, name=name, national_id=national_id or None,
+            kind=kind,
+            person=person,
+            name=name,
+            national_id=national_id or None,
             registration_number=registration_number,
         )
         record(actor, "employer.register", employer, after=snapshot(employer))

@@ -18,8 +18,17 @@ from tamin.registry.services import validation as v
 from tamin.registry.services.identifiers import new_insurance_number
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
-EDITABLE = ("first_name", "last_name", "father_name", "birth_date", "sex", "nationality",
-            "id_card_number", "mobile", "death_date")
+EDITABLE = (
+    "first_name",
+    "last_name",
+    "father_name",
+    "birth_date",
+    "sex",
+    "nationality",
+    "id_card_number",
+    "mobile",
+    "death_date",
+)
 
 
 def _clean(data: dict[str, Any], problems: ProblemList, partial: bool = False) -> dict[str, Any]:
@@ -96,12 +105,16 @@ def register_person(actor: Any, data: dict[str, Any], branch: Branch | None = No
                 national_code=code, insurance_number=new_insurance_number(), branch=branch, **fields
             )
         except IntegrityError as exc:  # a concurrent registration of the same code won the race
-            raise Conflict("person.duplicate", "شخصی با این کد ملی پیش‌تر ثبت شده است.", "national_code") from exc
+            raise Conflict(
+                "person.duplicate", "شخصی با این کد ملی پیش‌تر ثبت شده است.", "national_code"
+            ) from exc
         record(actor, "person.register", person, after=snapshot(person))
     return person
 
 
-def find_or_register_person(actor: Any, data: dict[str, Any], branch: Branch | None = None) -> tuple[Person, bool]:
+def find_or_register_person(
+    actor: Any, data: dict[str, Any], branch: Branch | None = None
+) -> tuple[Person, bool]:
     """The person with this national code, registering them if new. Used where people arrive in
     bulk (wage lists): a second arrival of the same code never makes a second person."""
     problems = ProblemList()
@@ -125,8 +138,13 @@ def ensure_insurance_number(actor: Any, person: Person) -> Person:
         before = snapshot(locked, ["insurance_number"])
         locked.insurance_number = new_insurance_number()
         locked.save(update_fields=["insurance_number", "updated_at"])
-        record(actor, "person.insurance_number", locked, before=before,
-               after=snapshot(locked, ["insurance_number"]))
+        record(
+            actor,
+            "person.insurance_number",
+            locked,
+            before=before,
+            after=snapshot(locked, ["insurance_number"]),
+        )
     return locked
 
 
@@ -137,9 +155,9 @@ def update_person(actor: Any, person: Person, changes: dict[str, Any]) -> Person
     for name in unknown:
         problems.add("field.not_editable", "این مورد را نمی‌توان این‌جا تغییر داد.", name)
     fields = _clean(changes, problems, partial=True)
-    if "birth_date" in fields and "death_date" not in fields and person.death_date and fields["birth_date"]:
-        if person.death_date < fields["birth_date"]:
-            problems.add("date.order", "تاریخ تولد پس از تاریخ فوت است.", "birth_date")
+    born = fields.get("birth_date")
+    if born and "death_date" not in fields and person.death_date and person.death_date < born:
+        problems.add("date.order", "تاریخ تولد پس از تاریخ فوت است.", "birth_date")
     problems.raise_if_any()
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)

@@ -38,9 +38,15 @@ def register_workshop(actor: Any, data: dict[str, Any], branch: Branch, employer
     problems.raise_if_any()
     with transaction.atomic():
         workshop = Workshop.objects.create(
-            code=new_workshop_code(branch, activity_code), name=name, address=address,
-            postal_code=postal_code, branch=branch, activity_code=activity_code, activity=activity,
-            employer=employer, opened_on=opened_on,
+            code=new_workshop_code(branch, activity_code),
+            name=name,
+            address=address,
+            postal_code=postal_code,
+            branch=branch,
+            activity_code=activity_code,
+            activity=activity,
+            employer=employer,
+            opened_on=opened_on,
         )
         record(actor, "workshop.register", workshop, after=snapshot(workshop))
     return workshop

@@ -40,7 +40,12 @@ class Command(BaseCommand):
                 scope["branch"] = Branch.objects.get(code=opts["branch"])
             elif field == "province":
                 scope["province"] = Province.objects.get(code=opts["province"])
-        except (Person.DoesNotExist, Employer.DoesNotExist, Branch.DoesNotExist, Province.DoesNotExist) as exc:
+        except (
+            Person.DoesNotExist,
+            Employer.DoesNotExist,
+            Branch.DoesNotExist,
+            Province.DoesNotExist,
+        ) as exc:
             raise CommandError(f"the {field} for role {role} was not found") from exc
         except DomainError as err:
             raise CommandError(f"{err.code}: {err.message}") from err

@@ -40,8 +40,11 @@ class Command(BaseCommand):
 
     def _revoke(self, opts: dict[str, Any]) -> None:
         ref = opts["token"]
-        qs = ApiToken.objects.filter(pk=int(ref)) if ref.isdigit() else ApiToken.objects.filter(
-            key_prefix=ref[:12])
+        qs = (
+            ApiToken.objects.filter(pk=int(ref))
+            if ref.isdigit()
+            else ApiToken.objects.filter(key_prefix=ref[:12])
+        )
         tokens = list(qs[:2])
         if not tokens:
             raise CommandError(f"no token matches {ref!r}")
