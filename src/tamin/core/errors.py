@@ -15,9 +15,13 @@ class Problem:
     field: str | None = None
     record: str | int | None = None
     severity: str = "error"
+    # The file at fault, for inputs that come as files (a wage list is a pair of them).
+    file: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message, "field": self.field}
+        if self.file is not None:
+            out["file"] = self.file
         if self.record is not None:
             out["record"] = self.record
         if self.severity != "error":
