@@ -633,11 +633,22 @@ def _users(g: _Generated, ids: dict[str, Any], rng: np.random.Generator) -> list
     out = []
     for role, fk, scope, description in specs:
         password = secrets.token_urlsafe(PASSWORD_BYTES)
-        user = User(username=f"{USER_PREFIX}{role}", role=role, **fk)
+        first, last = STAFF_NAMES.get(role, ("", ""))
+        user = User(username=f"{USER_PREFIX}{role}", role=role, first_name=first, last_name=last, **fk)
         user.set_password(password)
         user.save()
         out.append(DemoUser(user.username, str(role), password, scope, description))
     return out
+
+
+# Staff accounts carry a person's name in the portal header; these are demo names, not real staff.
+STAFF_NAMES = {
+    Role.BRANCH_STAFF: ("مریم", "احمدی"),
+    Role.PROVINCE_MANAGER: ("حسن", "کریمی"),
+    Role.HQ_MANAGER: ("رضا", "موسوی"),
+    Role.AUDITOR: ("فاطمه", "حسینی"),
+    Role.ADMIN: ("مدیر", "سامانه"),
+}
 
 
 # --------------------------------------------------------------------------------------------------
