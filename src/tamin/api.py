@@ -80,6 +80,9 @@ def _register_routers() -> None:
     api.add_router("", registry_router)
     api.add_router("", accounts_router)
     api.add_router("", audit_router)
+    from tamin.relief.api import router as relief_router
+
+    api.add_router("", relief_router)
 
 
 _register_routers()

@@ -64,8 +64,11 @@ INSTALLED_APPS = [
     "tamin.accounts",
     "tamin.audit",
     "tamin.registry",
+    "tamin.contributions",
+    "tamin.records",
     "tamin.portal",
     "tamin.demo",
+    "tamin.relief",
 ]
 
 MIDDLEWARE = [

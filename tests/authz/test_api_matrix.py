@@ -34,6 +34,7 @@ READ_PERSON_A = only(
     200, R.INSURED, R.EMPLOYER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN
 )
 READ_WORKSHOP_A = READ_PERSON_A
+READ_DEBT_A = only(200, R.EMPLOYER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN)
 
 # (method, path template) -> (path values, body, expected status per role)
 MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
@@ -132,6 +133,32 @@ MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
     ),
     ("GET", "/audit"): ({}, None, only(200, R.AUDITOR, R.ADMIN)),
     ("GET", "/audit/verify"): ({}, None, only(200, R.AUDITOR, R.ADMIN)),
+    # relief: debts are for the employer and SSO staff only. The world has no bills, so a request that
+    # passes the access checks is refused for its zero debt (400); agreement 999999 does not exist, which
+    # nationwide readers are told (404) and everyone else hears as "not yours" (403).
+    ("GET", "/workshops/{code}/installments"): ({"code": "workshop_a"}, None, READ_DEBT_A),
+    ("POST", "/workshops/{code}/installments"): (
+        {"code": "workshop_a"},
+        {"months": 12, "on": "1404/02/10"},
+        only(400, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN),
+    ),
+    ("GET", "/installments/{agreement_id}"): (
+        {"agreement_id": "999999"},
+        None,
+        only(404, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
+    ("POST", "/installments/{agreement_id}/approve"): (
+        {"agreement_id": "999999"},
+        {"on": "1404/02/15"},
+        only(404, R.ADMIN),
+    ),
+    ("POST", "/installments/{agreement_id}/reject"): (
+        {"agreement_id": "999999"},
+        {"note": "بدهی قطعی نیست"},
+        only(404, R.ADMIN),
+    ),
+    ("GET", "/workshops/{code}/relief"): ({"code": "workshop_a"}, None, READ_DEBT_A),
+    ("GET", "/forgiveness/campaigns"): ({}, None, READ_DEBT_A),
 }
 
 

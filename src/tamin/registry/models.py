@@ -78,6 +78,8 @@ class Person(models.Model):
     id_card_number = models.CharField("شماره شناسنامه", max_length=15, blank=True)
     mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
     death_date = models.DateField("تاریخ فوت", null=True, blank=True)
+    # A pensioner who works again is exempt from the unemployment premium (rules.md §1.2).
+    is_pensioner = models.BooleanField("مستمری‌بگیر", default=False)
     branch = models.ForeignKey(
         Branch, verbose_name="شعبه", on_delete=models.PROTECT, null=True, blank=True, related_name="persons"
     )
@@ -181,6 +183,8 @@ class Workshop(models.Model):
     status = models.CharField("وضعیت", max_length=9, choices=WorkshopStatus.choices, default="active")
     opened_on = models.DateField("تاریخ شروع")
     closed_on = models.DateField("تاریخ تعطیل", null=True, blank=True)
+    # Law of 1361/12/16: employer share of up to 5 workers paid by the state; later deadline (rules.md §1.2).
+    small_workshop_exempt = models.BooleanField("معافیت کارگاه‌های تا پنج نفر", default=False)
 
     class Meta:
         ordering = ["code"]
@@ -198,6 +202,8 @@ class Employment(models.Model):
     end_date = models.DateField("پایان", null=True, blank=True)
     job_code = models.CharField("کد شغل", max_length=6, blank=True)
     job_title = models.CharField("عنوان شغل", max_length=120, blank=True)
+    # Certified hard and harmful by the Labour-office commission: the employer pays 4 % more.
+    hard_job = models.BooleanField("مشاغل سخت و زیان‌آور", default=False)
 
     class Meta:
         ordering = ["-start_date"]

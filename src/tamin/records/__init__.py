@@ -1,0 +1,1 @@
+"""Insurance history (سوابق بیمه), month by month, and the objections people raise against it."""
