@@ -191,7 +191,8 @@ def test_demo_users_are_scoped_to_real_data(demo):
     kinds = set(FamilyRelation.objects.filter(person=insured.person).values_list("kind", flat=True))
     assert kinds == {"spouse", "child"}
     pensioner = users["demo-pensioner"].person
-    assert pensioner.insurance_number
+    assert pensioner.insurance_number and pensioner.is_pensioner
+    assert not users["demo-insured"].person.is_pensioner
     assert not pensioner.employments.filter(end_date__isnull=True).exists()
     assert pensioner.employments.filter(end_date__lte=REFERENCE).exists()
     assert users["demo-provider"].provider_name

@@ -324,9 +324,16 @@ def _next_id(model: type[models.Model]) -> int:
 def insert(model: type[models.Model], columns: dict[str, Sequence[Any]]) -> int:
     """Insert columns (field name → values) in one statement stream: COPY on PostgreSQL,
     executemany elsewhere. Values must already be in database form (str dates, ints, None)."""
-    names = list(columns)
-    if not names:
+    if not columns:
         return 0
+    n_rows = len(next(iter(columns.values())))
+    # Fields the demo has no figure for take their model default: raw SQL would not apply it, and a
+    # field added later (a flag defaulting to False) must not break the demo.
+    columns = dict(columns)
+    for f in model._meta.concrete_fields:
+        if f.name not in columns and f.has_default() and not f.primary_key:
+            columns[f.name] = [f.get_default()] * n_rows
+    names = list(columns)
     rows = list(zip(*(columns[n] for n in names), strict=True))
     if not rows:
         return 0
@@ -410,6 +417,7 @@ def _write(g: _Generated, rng: np.random.Generator, reference: dt.date) -> dict[
             "id_card_number": id_cards.tolist(),
             "mobile": mobiles.tolist(),
             "death_date": [None] * n,
+            "is_pensioner": (status == PENSIONER).tolist(),
             "branch": g.pop["branch"].tolist(),
             "registered_at": [stamp] * n,
             "updated_at": [stamp] * n,
