@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 DEMO_ARGS ?=
 
-.PHONY: install demo serve test test-sqlite test-postgres bench lint browser clean
+.PHONY: install syslibs demo serve test test-sqlite test-postgres bench lint browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: syslibs $(STAMP)
+
+# WeasyPrint (PDF statements) shapes Persian through Debian's Pango; install it when missing.
+syslibs:
+	@if ! /sbin/ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+	  echo "installing Debian's Pango for PDF output"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	fi
 
 # Debian's chromium for the Playwright tests; Playwright never downloads a browser here.
 browser:

@@ -83,6 +83,9 @@ def _register_routers() -> None:
     from tamin.relief.api import router as relief_router
 
     api.add_router("", relief_router)
+    api.add_router("", "tamin.contributions.api.router")  # wage lists: check, send, read
+    api.add_router("", "tamin.contributions.billing_api.router")  # debt statements, payments
+    api.add_router("", "tamin.records.api.router")  # insurance history, objections
 
 
 _register_routers()

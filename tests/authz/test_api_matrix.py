@@ -159,6 +159,40 @@ MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
     ),
     ("GET", "/workshops/{code}/relief"): ({"code": "workshop_a"}, None, READ_DEBT_A),
     ("GET", "/forgiveness/campaigns"): ({}, None, READ_DEBT_A),
+    # wage lists: the walker sends no files, so a sender who passes the role check hears `upload.missing`
+    # (400); the world has no posted list, so list 999999 is "not found" only to nationwide readers.
+    ("POST", "/wagelists/check"): ({}, None, only(400, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN)),
+    ("POST", "/wagelists"): ({}, None, only(400, R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN)),
+    ("GET", "/wagelists"): ({}, None, READ_DEBT_A),
+    ("GET", "/wagelists/{list_id}"): (
+        {"list_id": "999999"},
+        None,
+        only(404, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
+    # debts and payments: the world has no bills, so a statement is empty but readable; a payment is
+    # recorded (and rolled back) by the workshop's branch and the admin only.
+    ("GET", "/workshops/{code}/statement"): ({"code": "workshop_a"}, None, READ_DEBT_A),
+    ("GET", "/workshops/{code}/statement.pdf"): ({"code": "workshop_a"}, None, READ_DEBT_A),
+    ("GET", "/workshops/{code}/payments"): ({"code": "workshop_a"}, None, READ_DEBT_A),
+    ("POST", "/payments"): (
+        {},
+        {"reference": "AUTHZ-0001", "workshop": "workshop_a", "amount": 1_000_000, "paid_on": "1404/03/05"},
+        only(201, R.BRANCH_STAFF, R.ADMIN),
+    ),
+    # insurance history: the person, their employer (its own months), their branch and up; objections
+    # are filed by the person or at their branch, resolved by the branch (999999 does not exist).
+    ("GET", "/persons/{national_code}/history"): ({"national_code": "worker_a"}, None, READ_PERSON_A),
+    ("POST", "/persons/{national_code}/objections"): (
+        {"national_code": "worker_a"},
+        {"workshop": "workshop_a", "year": 1403, "month": 5, "kind": "missing", "statement": "کار کرده‌ام"},
+        only(201, R.INSURED, R.BRANCH_STAFF, R.ADMIN),
+    ),
+    ("GET", "/objections"): ({}, None, every(200)),
+    ("POST", "/objections/{objection_id}/resolve"): (
+        {"objection_id": "999999"},
+        {"accept": False, "reason": "سابقه‌ای نیست"},
+        only(404, R.ADMIN),
+    ),
 }
 
 

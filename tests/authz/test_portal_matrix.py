@@ -28,6 +28,8 @@ STAFF = (R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN)
 ELIGIBILITY = (R.PROVIDER, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.ADMIN)
 REGISTRARS = (R.BRANCH_STAFF, R.ADMIN)
 AUDITORS = (R.AUDITOR, R.ADMIN)
+WAGELIST_SENDERS = (R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN)
+WAGELIST_READERS = (R.EMPLOYER, *STAFF)
 
 
 def only(outcome: str, *roles: str, others: str = "403", anonymous: str = "login") -> dict[str, str]:
@@ -103,6 +105,74 @@ MATRIX: dict[str, tuple[str, str, dict[str, str], dict[str, str] | None, dict[st
     "audit log": ("audit", "GET", {}, None, only("200", *AUDITORS)),
     "audit chain check": ("audit_verify", "POST", {}, None, only("200", *AUDITORS)),
     "audit chain check by GET": ("audit_verify", "GET", {}, None, every("405")),
+    # wage lists: senders are the employer, branch staff and admin; the world has no posted list, so list
+    # 999999 is "not found" to nationwide readers and "not yours" to the rest. A send without files is
+    # the form again with its problems (400); the live check answers 200 with the problems in the panel.
+    "wage lists": ("wagelist_list", "GET", {}, None, only("200", *WAGELIST_READERS)),
+    "wage list upload form": ("wagelist_upload", "GET", {}, None, only("200", *WAGELIST_SENDERS)),
+    "wage list upload without files": (
+        "wagelist_upload",
+        "POST",
+        {},
+        {"action": "check"},
+        only("400", *WAGELIST_SENDERS),
+    ),
+    "wage list entry form": ("wagelist_manual", "GET", {}, None, only("200", *WAGELIST_SENDERS)),
+    "wage list live check": ("wagelist_manual_check", "POST", {}, {}, only("200", *WAGELIST_SENDERS)),
+    "wage list live check by GET": ("wagelist_manual_check", "GET", {}, None, every("405")),
+    "unknown wage list": ("wagelist_detail", "GET", {"list_id": "999999"}, None, only("404", *NATIONWIDE)),
+    # debts: the employer and SSO staff (the world has no bills, so statements are empty but readable);
+    # payments are recorded at the branch. A worker may see the workshop, never its debt.
+    "debt list": ("statements", "GET", {}, None, only("200", R.EMPLOYER, *STAFF)),
+    "statement in side A": (
+        "workshop_statement",
+        "GET",
+        {"code": "workshop_a"},
+        None,
+        only("200", R.EMPLOYER, *STAFF),
+    ),
+    "statement in side B": (
+        "workshop_statement",
+        "GET",
+        {"code": "workshop_b"},
+        None,
+        only("200", *NATIONWIDE),
+    ),
+    "statement PDF in side A": (
+        "workshop_statement_pdf",
+        "GET",
+        {"code": "workshop_a"},
+        None,
+        only("200", R.EMPLOYER, *STAFF),
+    ),
+    "payment form": ("payment_new", "GET", {}, None, only("200", *REGISTRARS)),
+    # the insurance history: one's own, or a file in one's scope (an employer sees the months it reported);
+    # objections are filed by the person or at their branch and resolved by the branch (999999: none such).
+    "my history": ("history", "GET", {}, None, only("200", R.INSURED, R.PENSIONER)),
+    "history in side A": ("person_history", "GET", {"national_code": "worker_a"}, None, SIDE_A),
+    "history in side B": (
+        "person_history",
+        "GET",
+        {"national_code": "worker_b"},
+        None,
+        only("200", *NATIONWIDE),
+    ),
+    "objection form": (
+        "objection_new",
+        "GET",
+        {"national_code": "worker_a"},
+        None,
+        only("200", R.INSURED, R.BRANCH_STAFF, R.ADMIN),
+    ),
+    "objection": (
+        "objection_new",
+        "POST",
+        {"national_code": "worker_a"},
+        {"kind": "missing", "period": "1403/05", "workshop": "workshop_a", "statement": "کار کرده‌ام"},
+        {**only("person", R.BRANCH_STAFF, R.ADMIN), R.INSURED: "302 /history/"},
+    ),
+    "objection queue": ("objection_queue", "GET", {}, None, only("200", *STAFF)),
+    "unknown objection": ("objection_resolve", "GET", {"pk": "999999"}, None, only("404", R.ADMIN)),
 }
 
 

@@ -19,12 +19,26 @@ WRITERS: dict[str, frozenset[str]] = {
     "employment.change": frozenset({Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN}),
     "token.revoke": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
     "user.manage": frozenset({Role.ADMIN}),
+    # Sending a wage list (upload, manual entry, and checking one before sending): posting.IMPORTERS.
+    "wagelist.submit": frozenset({Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN}),
+    # debts and the insurance history (tamin.contributions.billing, tamin.records.services)
+    "payment.record": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    "objection.file": frozenset({Role.INSURED, Role.PENSIONER, Role.BRANCH_STAFF, Role.ADMIN}),
+    "objection.resolve": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
 }
 
 READERS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({Role.AUDITOR, Role.ADMIN}),
+    # A list names every worker's wage: the employer's and the SSO's business, not the workers' peers'.
+    "wagelist.read": frozenset(
+        {Role.EMPLOYER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.AUDITOR, Role.ADMIN}
+    ),
     "eligibility.check": frozenset(
         {Role.PROVIDER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.ADMIN}
+    ),
+    # a workshop's debt is the employer's business and the SSO's, not its workers'
+    "debt.read": frozenset(
+        {Role.EMPLOYER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.AUDITOR, Role.ADMIN}
     ),
 }
 

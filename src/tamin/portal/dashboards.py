@@ -19,6 +19,8 @@ from tamin.portal.coverage import BASIS_LABELS, own_coverage
 from tamin.portal.forms import NationalCodeForm
 from tamin.portal.queries import count_by, current
 from tamin.portal.records import person_file
+from tamin.portal.views.history import history_summary
+from tamin.portal.views.statements import debt_summary
 from tamin.registry.models import WorkshopStatus
 
 Dashboard = tuple[str, dict[str, Any]]
@@ -45,6 +47,7 @@ def insured(user: Any) -> Dashboard:
     coverage = own_coverage(person, today)
     return "portal/home/insured.html", {
         **person_file(user, person, today),
+        "history_summary": history_summary(user, person),
         "coverage": coverage,
         "coverage_basis": BASIS_LABELS.get(coverage.basis, coverage.basis),
     }
@@ -54,7 +57,10 @@ def pensioner(user: Any) -> Dashboard:
     person = scope.persons(user).first()
     if person is None:
         return EMPTY
-    return "portal/home/pensioner.html", person_file(user, person, jalali.today())
+    return "portal/home/pensioner.html", {
+        **person_file(user, person, jalali.today()),
+        "history_summary": history_summary(user, person),
+    }
 
 
 def employer(user: Any) -> Dashboard:
@@ -64,7 +70,11 @@ def employer(user: Any) -> Dashboard:
     workshops = list(scope.workshops(user).select_related("branch").order_by("code"))
     workers = count_by(current(scope.employments(user), jalali.today()), "workshop")
     rows = [(w, workers.get(w.pk, 0)) for w in workshops]
-    return "portal/home/employer.html", {"employer": identity, "workshop_rows": rows}
+    return "portal/home/employer.html", {
+        "employer": identity,
+        "workshop_rows": rows,
+        "debt": debt_summary(user),
+    }
 
 
 def provider(user: Any) -> Dashboard:

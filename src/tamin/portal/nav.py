@@ -46,6 +46,14 @@ def menu(user: Any) -> list[Link]:
         links.append(Link(reverse("portal:person_register"), "ثبت شخص"))
     if allowed(user, "eligibility.check"):
         links.append(Link(reverse("portal:eligibility"), "استعلام پوشش درمانی"))
+    if user.role in (Role.INSURED, Role.PENSIONER):
+        links.append(Link(reverse("portal:history"), "سابقهٔ بیمه"))
+    if allowed(user, "debt.read"):
+        links.append(Link(reverse("portal:statements"), "بدهی کارگاه‌ها"))
+    if allowed(user, "objection.resolve"):
+        links.append(Link(reverse("portal:objection_queue"), "اعتراض‌های سابقه"))
+    if allowed(user, "wagelist.read"):
+        links.append(Link(reverse("portal:wagelist_list"), "لیست‌های بیمه"))
     if allowed(user, "audit.read"):
         links.append(Link(reverse("portal:audit"), "رویدادهای ممیزی"))
     if user.is_staff:

@@ -3,7 +3,9 @@ tests/authz/test_portal_matrix.py walks every pattern here with every role."""
 
 from django.urls import path
 
-from tamin.portal.views import audit, auth, eligibility, home, persons, registration, workshops
+from tamin.portal.views import audit, auth, eligibility, home, persons, registration, wagelists, workshops
+from tamin.portal.views import history as histories
+from tamin.portal.views import statements as debts
 
 app_name = "portal"
 
@@ -18,4 +20,21 @@ urlpatterns = [
     path("eligibility/", eligibility.eligibility, name="eligibility"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
+    # debts and payments
+    path("statements/", debts.statements, name="statements"),
+    path("workshops/<str:code>/statement/", debts.workshop_statement, name="workshop_statement"),
+    path("workshops/<str:code>/statement.pdf", debts.workshop_statement_pdf, name="workshop_statement_pdf"),
+    path("payments/new/", debts.payment_new, name="payment_new"),
+    # insurance history and objections
+    path("history/", histories.my_history, name="history"),
+    path("persons/<str:national_code>/history/", histories.person_history, name="person_history"),
+    path("persons/<str:national_code>/objections/new/", histories.objection_new, name="objection_new"),
+    path("objections/", histories.objection_queue, name="objection_queue"),
+    path("objections/<int:pk>/", histories.objection_resolve, name="objection_resolve"),
+    # wage lists: read, send as files, type in a form (checked live)
+    path("wagelists/", wagelists.wagelist_list, name="wagelist_list"),
+    path("wagelists/upload/", wagelists.wagelist_upload, name="wagelist_upload"),
+    path("wagelists/new/", wagelists.wagelist_manual, name="wagelist_manual"),
+    path("wagelists/new/check/", wagelists.wagelist_manual_check, name="wagelist_manual_check"),
+    path("wagelists/<int:list_id>/", wagelists.wagelist_detail, name="wagelist_detail"),
 ]
