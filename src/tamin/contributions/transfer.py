@@ -106,7 +106,13 @@ def known_persons(codes: np.ndarray) -> dict[str, tuple[int, bool, str]]:
 
 def _workshop_problems(wl: WageList) -> tuple[Workshop | None, list[Problem]]:
     code = wl.workshop.strip()
-    workshop = Workshop.objects.select_related("branch").filter(code=code).first()
+    return workshop_problems(wl, Workshop.objects.select_related("branch").filter(code=code).first())
+
+
+def workshop_problems(wl: WageList, workshop: Workshop | None) -> tuple[Workshop | None, list[Problem]]:
+    """Why `workshop` (the registry's workshop of the list's DSK_ID, None if there is none) cannot
+    take the list."""
+    code = wl.workshop.strip()
     if workshop is None:
         return None, [
             Problem("workshop.unknown", f"کارگاهی با کد {code} ثبت نشده است.", "DSK_ID", 1, file=wl.kar.name)
@@ -360,26 +366,52 @@ def import_paths(paths: list[Path], *, actor: Any = None, as_json: bool, out: Te
         )
         return 2
     code = 0
-    for kar, wor in pairs:
-        try:
-            wl = dbf.read_list(kar, wor)
-        except DomainError as err:
-            summary = {
-                "kar": str(kar),
-                "wor": str(wor),
-                "status": "rejected",
-                "ok": False,
-                "bill": None,
-                "errors": [_problem_dict(p) for p in err.problems],
-            }
+    batched = len(pairs) >= BATCH_THRESHOLD
+    step = batch_size() if batched else 1
+    for start in range(0, len(pairs), step):
+        read: list[tuple[WageList | None, dict[str, Any] | None]] = []
+        for kar, wor in pairs[start : start + step]:
+            try:
+                read.append((dbf.read_list(kar, wor), None))
+            except DomainError as err:
+                read.append((None, {
+                    "kar": str(kar), "wor": str(wor), "status": "rejected", "ok": False, "bill": None,
+                    "errors": [_problem_dict(p) for p in err.problems],
+                }))  # fmt: skip
+        lists = [wl for wl, _ in read if wl is not None]
+        outcomes = iter(
+            _import_many(lists, actor) if batched else [import_list(wl, actor=actor) for wl in lists]
+        )
+        for wl, failed in read:
+            summary = failed if wl is None else next(outcomes).summary
+            if summary["status"] == "rejected":
+                code = 1
             _print(out, as_json, summary)
-            code = 1
-            continue
-        outcome = import_list(wl, actor=actor)
-        if outcome.status == "rejected":
-            code = 1
-        _print(out, as_json, outcome.summary)
     return code
+
+
+# Given this many lists or more, `import_paths` imports them in batches (tamin.contributions.batch):
+# one transaction per batch instead of one per list, with the same outcome for every list.
+BATCH_THRESHOLD = 20
+
+
+def batch_size() -> int:
+    from tamin.contributions import batch
+
+    return batch.DEFAULT_BATCH
+
+
+def _import_many(lists: list[WageList], actor: Any) -> list[Outcome]:
+    from django.db import DatabaseError
+
+    from tamin.contributions import batch
+
+    try:
+        return batch.import_batch(lists, actor=actor)
+    except DatabaseError:
+        # The batch was refused whole (e.g. a concurrent import took one of its lists): nothing of it
+        # was written; import its lists one by one, each its own unit of work.
+        return [import_list(wl, actor=actor) for wl in lists]
 
 
 def _print(out: TextIO, as_json: bool, summary: dict[str, Any]) -> None:

@@ -1,0 +1,928 @@
+"""Posting many checked, priced wage lists in one transaction: a national month in minutes, not hours.
+
+`posting.post_list` is one transaction and ~28 queries per list; most lists have 1–5 workers, so a
+month of 100,000 lists spends its time on per-list round trips. `post_batch` posts a batch (e.g. 5,000
+lists) with the same meaning, set-based:
+
+* one look-up of every list already posted for the batch's workshop-months, then, in batch order, the
+  same decisions as posting lists one after another: same key and content hash → `unchanged`; a new
+  key → `posted`, or `supplementary` when its workshop-month already has a list (in the database or
+  earlier in the batch); same key, other content → a correction, handed to `posting.post_list` inside
+  the batch's transaction after the new lists are written (corrections are few; their statuses
+  depend only on their own key, so running them after the new lists changes no outcome);
+* list headers, rows, history months, bills and one audit entry per list written with one
+  COPY (PostgreSQL) / executemany (SQLite) each; list ids reserved first (`nextval` over the identity
+  sequence on PostgreSQL, the range above the table's highest id on SQLite, whose writers are
+  serialised by BEGIN IMMEDIATE);
+* the audit chain extended in Python under the audit service's own lock (`audit.services._lock_chain`):
+  each entry's hash is `audit.services.entry_hash` of its fields and the previous entry's hash, so
+  `tamin audit verify` checks a batch like any other write;
+* all or nothing: any failure rolls the whole batch back.
+
+Concurrency (PostgreSQL): batches are serialised by an advisory lock; against a concurrent
+`post_list` of a list in the batch, the unique key of ContributionList makes one of the two fail
+whole (the batch can be run again: what got posted is then `unchanged`).
+
+`import_batch` is `transfer.import_list` for many lists: workshops and persons looked up in bulk,
+lists checked and priced together (`batch_check.check_batch`), unknown persons registered in bulk —
+with the outcomes of importing the lists one by one in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tamin.accounts import scope
+from tamin.audit import services as audit
+from tamin.audit.models import AuditEntry
+from tamin.contributions import billing, posting
+from tamin.contributions.models import (
+    ROW_NUMBER_COLUMNS,
+    ROW_PRICE_COLUMNS,
+    ROW_TEXT_COLUMNS,
+    Bill,
+    ContributionList,
+    ListRow,
+    ListStatus,
+)
+from tamin.contributions.wagelist import WageList, full_year
+from tamin.core import jalali
+from tamin.core.errors import DomainError, Forbidden
+from tamin.core.jalali import JalaliMonth
+from tamin.records.models import HistoryMonth
+from tamin.registry.models import Workshop
+
+DEFAULT_BATCH = 5000  # lists per transaction
+_CHUNK = 5000  # ids per IN (...) query
+BATCH_LOCK = 7354003  # advisory lock serialising batches (PostgreSQL)
+
+# Called inside the batch's transaction once rows and history are written, before bills and audit
+# (tests inject a failure here to check that nothing of the batch is left).
+after_rows_hook: Callable[[list[int]], None] | None = None
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One checked, priced list to post, as `posting.post_list` takes it."""
+
+    wl: WageList
+    price: posting.Price
+    workshop: Workshop
+    person_ids: np.ndarray
+    hard_job: np.ndarray | None = None
+    derivation: dict[str, Any] | None = None
+    extra_audit: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What `PostResult.as_dict` says, without building model instances for every list."""
+
+    status: str
+    list_id: int
+    bill: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "list_id": self.list_id, "bill": self.bill}
+
+
+@dataclass
+class _Plan:
+    new: list[int] = field(default_factory=list)  # item indexes written set-based
+    statuses: dict[int, str] = field(default_factory=dict)
+    corrections: list[int] = field(default_factory=list)
+
+
+def _require_importer_batch(actor: Any, workshop_ids: Sequence[int]) -> None:
+    role = getattr(actor, "role", None) if getattr(actor, "is_authenticated", False) else None
+    if role not in posting.IMPORTERS or not getattr(actor, "is_active", False):
+        raise Forbidden("auth.forbidden", "شما اجازهٔ ثبت لیست بیمه را ندارید.")
+    ids = sorted(set(workshop_ids))
+    allowed: set[int] = set()
+    for i in range(0, len(ids), _CHUNK):
+        allowed.update(scope.workshops(actor).filter(pk__in=ids[i : i + _CHUNK]).values_list("pk", flat=True))
+    if len(allowed) != len(ids):
+        raise Forbidden("auth.out_of_scope", "این کارگاه در حوزهٔ دسترسی شما نیست.", "DSK_ID")
+
+
+def _existing(keys: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, int, str, str]]:
+    """(id, workshop, year, month, list_no, content_hash) of every list of the keys' workshop-months."""
+    wsm = {k[:3] for k in keys}
+    workshops = sorted({k[0] for k in keys})
+    years = sorted({k[1] for k in keys})
+    months = sorted({k[2] for k in keys})
+    out = []
+    for i in range(0, len(workshops), _CHUNK):
+        rows = ContributionList.objects.filter(
+            workshop_id__in=workshops[i : i + _CHUNK], year__in=years, month__in=months
+        ).values_list("id", "workshop_id", "year", "month", "list_no", "content_hash")
+        out.extend(r for r in rows if r[1:4] in wsm)
+    return out
+
+
+def _plan(
+    keys: list[tuple[int, int, int, str]], digests: list[str]
+) -> tuple[_Plan, dict[tuple[int, int, int, str], int]]:
+    """The status of every item as if the items were posted one after another, in order."""
+    plan = _Plan()
+    existing = _existing(keys)
+    state: dict[tuple[int, int, int, str], str] = {}
+    db_id: dict[tuple[int, int, int, str], int] = {}
+    months_with_lists: set[tuple[int, int, int]] = set()
+    for pk, ws, y, mo, no, digest in existing:
+        state[(ws, y, mo, no)] = digest
+        db_id[(ws, y, mo, no)] = pk
+        months_with_lists.add((ws, y, mo))
+    for i, (key, digest) in enumerate(zip(keys, digests, strict=True)):
+        if key not in state:
+            plan.new.append(i)
+            supplementary = key[:3] in months_with_lists
+            plan.statuses[i] = ListStatus.SUPPLEMENTARY.value if supplementary else ListStatus.POSTED.value
+            months_with_lists.add(key[:3])
+        elif state[key] == digest:
+            plan.statuses[i] = "unchanged"
+        else:
+            plan.corrections.append(i)
+            plan.statuses[i] = ListStatus.CORRECTED.value
+        state[key] = digest
+    return plan, db_id
+
+
+# --- ids, stamps, JSON -------------------------------------------------------------------------------
+
+
+def _reserve_ids(model: type, n: int) -> np.ndarray:
+    """n ids for rows about to be inserted with explicit ids."""
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+            )
+            return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
+        # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so the range is ours; the
+        # AUTOINCREMENT counter may be above the highest id left (ids of deleted rows are not reused).
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        top = cur.fetchone()[0]
+        cur.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+        top = max(top, cur.fetchone()[0])
+    return np.arange(top + 1, top + 1 + n, dtype=np.int64)
+
+
+def _stamp(at: dt.datetime) -> str:
+    # What Django itself writes: aware ISO on PostgreSQL, naive UTC on SQLite.
+    if connection.vendor == "postgresql":
+        return at.isoformat()
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _insert(model: type, cols: dict[str, np.ndarray]) -> None:
+    """bulk_insert, with the model's default for every column not given (Django defaults live in Python,
+    not in the table, so a bare INSERT would leave them NULL)."""
+    n = len(next(iter(cols.values())))
+    for f in model._meta.concrete_fields:
+        if f.attname in cols or not f.has_default() or f.primary_key:
+            continue
+        value = f.get_default()
+        if isinstance(value, bool | int):
+            cols[f.attname] = np.full(n, value, dtype=bool if isinstance(value, bool) else np.int64)
+        elif isinstance(value, str):
+            cols[f.attname] = np.full(n, value)
+        elif isinstance(value, dict | list):
+            cols[f.attname] = np.full(n, _json(value))
+    posting.bulk_insert(model._meta.db_table, cols)
+
+
+@functools.lru_cache(maxsize=256)
+def _month_of(yy: int, mm: int) -> JalaliMonth:
+    return JalaliMonth(full_year(yy), mm)
+
+
+def _month(wl: WageList) -> JalaliMonth:
+    """wl.month, built once per distinct DSK_YY/DSK_MM rather than once per use."""
+    return _month_of(int(wl.header.get("DSK_YY", 0)), int(wl.header.get("DSK_MM", 0)))
+
+
+def content_hashes(wls: Sequence[WageList]) -> list[str]:
+    """posting.content_hash of every list, byte for byte, from the batch's columns: lists with the same
+    columns are hashed from one conversion of each column (int64 bytes, one `tolist` of the text),
+    so the per-list work is slicing and one SHA-256 instead of ~30 conversions."""
+    out: list[str] = [""] * len(wls)
+    groups: dict[tuple[tuple[str, bool], ...], list[int]] = {}
+    for i, wl in enumerate(wls):
+        sig = tuple((name, wl.rows[name].dtype.kind in "iub") for name in sorted(wl.rows))
+        groups.setdefault(sig, []).append(i)
+    for sig, members in groups.items():
+        sizes = [len(wls[i].rows[sig[0][0]]) if sig else 0 for i in members]
+        bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
+        columns: list[tuple[bytes, Any]] = []
+        for name, numeric in sig:
+            col = np.concatenate([wls[i].rows[name] for i in members])
+            if numeric:
+                columns.append(
+                    (name.encode() + b"\x1d", memoryview(np.ascontiguousarray(col, dtype=np.int64).tobytes()))
+                )
+            else:
+                columns.append((name.encode() + b"\x1d", col.tolist()))
+        for j, i in enumerate(members):
+            a, b = bounds[j], bounds[j + 1]
+            parts = [f"{name}={value}\x1e" for name, value in sorted(wls[i].header.items())]
+            data = ["".join(parts).encode()]
+            for label, col in columns:
+                data.append(label)
+                if isinstance(col, memoryview):
+                    data.append(col[a * 8 : b * 8])
+                else:
+                    data.append("\x1f".join(col[a:b]).encode())
+            out[i] = hashlib.sha256(b"".join(data)).hexdigest()
+    return out
+
+
+def _concat(items: Sequence[BatchItem], name: str) -> np.ndarray:
+    return np.concatenate([it.wl.column(name) for it in items])
+
+
+# --- the batch ---------------------------------------------------------------------------------------
+
+
+def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None = None) -> list[BatchResult]:
+    """Post `items` (checked and priced lists) in one transaction, with the outcomes of calling
+    `posting.post_list` for each in order. Raises (and writes nothing) if anything fails."""
+    if not items:
+        return []
+    _require_importer_batch(actor, [it.workshop.pk for it in items])
+    for it in items:
+        if np.shape(it.person_ids) != (it.wl.n,):
+            raise ValueError(f"person_ids must have the list's {it.wl.n} rows")
+    keys = [(it.workshop.pk, _month(it.wl).year, _month(it.wl).month, it.wl.list_no.strip()) for it in items]
+    digests = content_hashes([it.wl for it in items])
+    today = today or jalali.today()
+    results: dict[int, BatchResult] = {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_LOCK])
+        plan, db_id = _plan(keys, digests)
+        new = [items[i] for i in plan.new]
+        list_ids = _reserve_ids(ContributionList, len(new)) if new else np.zeros(0, dtype=np.int64)
+        key_id = dict(db_id)
+        for i, pk in zip(plan.new, list_ids.tolist(), strict=True):
+            key_id[keys[i]] = pk
+        if new:
+            now = timezone.now()
+            totals = [posting._totals(it.price, it.wl.n) for it in new]
+            _write_lists(actor, new, [plan.statuses[i] for i in plan.new], list_ids, digests, plan.new,
+                         totals, now)  # fmt: skip
+            _write_rows(new, list_ids)
+            _write_history(new, list_ids)
+            if after_rows_hook is not None:
+                after_rows_hook(list_ids.tolist())
+            bills = _write_bills(new, list_ids, totals, today, now)
+            _write_audit(actor, new, [plan.statuses[i] for i in plan.new], list_ids, digests, plan.new,
+                         totals, bills, now)  # fmt: skip
+            for j, i in enumerate(plan.new):
+                results[i] = BatchResult(plan.statuses[i], int(list_ids[j]), bills[j])
+            if connection.vendor == "postgresql":
+                # Check the deferred foreign keys of the batch's rows now rather than at the outer
+                # commit: a violation fails post_batch itself, and its cost is counted where it arises.
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cur.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are deferred
+        # Corrections, and the re-sent lists whose key a correction of this batch changes, in batch order
+        # (the bill an `unchanged` reports is the one in force at its turn); other re-sent lists at once.
+        corrected = {keys[i] for i in plan.corrections}
+        unchanged = [i for i, s in plan.statuses.items() if s == "unchanged"]
+        settled = [i for i in unchanged if keys[i] not in corrected]
+        if settled:
+            current = _current_bills([key_id[keys[i]] for i in settled])
+            for i in settled:
+                results[i] = BatchResult("unchanged", key_id[keys[i]], current[key_id[keys[i]]])
+        for i in sorted({*plan.corrections, *(i for i in unchanged if keys[i] in corrected)}):
+            if plan.statuses[i] == "unchanged":
+                pk = key_id[keys[i]]
+                results[i] = BatchResult("unchanged", pk, _current_bills([pk])[pk])
+                continue
+            it = items[i]
+            posted = posting.post_list(
+                actor,
+                it.wl,
+                it.price,
+                workshop=it.workshop,
+                person_ids=it.person_ids,
+                hard_job=it.hard_job,
+                derivation=it.derivation,
+                extra_audit=it.extra_audit,
+            )
+            results[i] = BatchResult(
+                posted.status, posted.contribution_list.pk, posting.bill_dict(posted.bill)
+            )
+    return [results[i] for i in range(len(items))]
+
+
+def _current_bills(list_ids: list[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    unique = sorted(set(list_ids))
+    for i in range(0, len(unique), _CHUNK):
+        for bill in Bill.objects.filter(contribution_list_id__in=unique[i : i + _CHUNK]):
+            out[bill.contribution_list_id] = posting.bill_dict(bill)
+    return out
+
+
+def _write_lists(
+    actor: Any,
+    new: list[BatchItem],
+    statuses: list[str],
+    ids: np.ndarray,
+    digests: list[str],
+    index: list[int],
+    totals: list[dict[str, int]],
+    now: dt.datetime,
+) -> None:
+    n = len(new)
+    cols: dict[str, np.ndarray] = {
+        "id": ids,
+        "workshop_id": np.array([it.workshop.pk for it in new], dtype=np.int64),
+        "year": np.array([_month(it.wl).year for it in new], dtype=np.int64),
+        "month": np.array([_month(it.wl).month for it in new], dtype=np.int64),
+        "list_no": np.array([it.wl.list_no.strip() for it in new], dtype=str),
+        "status": np.array(statuses, dtype=str),
+        "version": np.ones(n, dtype=np.int64),
+        "content_hash": np.array([digests[i] for i in index], dtype=str),
+        "rows": np.array([it.wl.n for it in new], dtype=np.int64),
+        "header": np.array([_json(posting._jsonable_header(it.wl.header)) for it in new], dtype=str),
+        "layout": np.array([it.wl.wor.layout for it in new], dtype=str),
+        "source": np.array([f"{it.wl.kar.name} {it.wl.wor.name}"[:300] for it in new], dtype=str),
+        "derivation": np.array([_json(it.derivation or {}) for it in new], dtype=str),
+        "posted_at": np.full(n, _stamp(now)),
+    }
+    for name in ROW_PRICE_COLUMNS:
+        cols[name] = np.array([t[name] for t in totals], dtype=np.int64)
+    if getattr(actor, "pk", None) is not None:
+        cols["posted_by_id"] = np.full(n, actor.pk, dtype=np.int64)
+    _insert(ContributionList, cols)
+
+
+def _write_rows(new: list[BatchItem], ids: np.ndarray) -> None:
+    sizes = np.array([it.wl.n for it in new], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+    widths = {f.attname: f.max_length for f in ListRow._meta.concrete_fields if f.max_length}
+    total = int(sizes.sum())
+    cols: dict[str, np.ndarray] = {
+        "contribution_list_id": np.repeat(ids, sizes),
+        "row_no": np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, sizes),
+        "person_id": np.concatenate([np.asarray(it.person_ids, dtype=np.int64) for it in new]),
+    }
+    for column, dbf in ROW_TEXT_COLUMNS:
+        cols[column] = posting._text(_concat(new, dbf), widths[column])
+    for column, dbf in ROW_NUMBER_COLUMNS:
+        cols[column] = _concat(new, dbf).astype(np.int64, copy=False)
+    cols["hard_job"] = _hard(new)
+    for name in ROW_PRICE_COLUMNS:
+        cols[name] = np.concatenate([np.asarray(it.price.rows[name], dtype=np.int64) for it in new])
+    posting.bulk_insert(ListRow._meta.db_table, cols)
+
+
+def _hard(new: list[BatchItem]) -> np.ndarray:
+    return np.concatenate(
+        [
+            np.zeros(it.wl.n, dtype=bool) if it.hard_job is None else np.asarray(it.hard_job, dtype=bool)
+            for it in new
+        ]
+    )
+
+
+def _write_history(new: list[BatchItem], ids: np.ndarray) -> None:
+    sizes = np.array([it.wl.n for it in new], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+    total = int(sizes.sum())
+    cols: dict[str, np.ndarray] = {
+        "person_id": np.concatenate([np.asarray(it.person_ids, dtype=np.int64) for it in new]),
+        "workshop_id": np.repeat(np.array([it.workshop.pk for it in new], dtype=np.int64), sizes),
+        "year": np.repeat(np.array([_month(it.wl).year for it in new], dtype=np.int64), sizes),
+        "month": np.repeat(np.array([_month(it.wl).month for it in new], dtype=np.int64), sizes),
+        "days": _concat(new, "DSW_DD").astype(np.int64, copy=False),
+        "daily_wage": _concat(new, "DSW_ROOZ").astype(np.int64, copy=False),
+        "wage": _concat(new, "DSW_MAH").astype(np.int64, copy=False),
+        "wage_subject": np.concatenate(
+            [np.asarray(it.price.rows["wage_subject"], dtype=np.int64) for it in new]
+        ),
+        "job_code": posting._text(_concat(new, "DSW_JOB"), 10),
+        "hard_job": _hard(new),
+        "source_list_id": np.repeat(ids, sizes),
+        "source_row": np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, sizes),
+    }
+    posting.bulk_insert(HistoryMonth._meta.db_table, cols)
+
+
+def _write_bills(
+    new: list[BatchItem], ids: np.ndarray, totals: list[dict[str, int]], today: dt.date, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The bills (billing.issue_or_adjust for a new list), and each as posting.bill_dict says it."""
+    due_cache: dict[tuple[Any, bool], tuple[dt.date, str, str]] = {}
+    out: list[dict[str, Any]] = []
+    numbers, dues, sources = [], [], []
+    for it, t in zip(new, totals, strict=True):
+        month, small = _month(it.wl), bool(it.workshop.small_workshop_exempt)
+        if (month, small) not in due_cache:
+            due, source = billing.due_date(month, small_workshop_exempt=small)
+            due_cache[(month, small)] = (due, source, jalali.format_jalali(due))
+        due, source, due_text = due_cache[(month, small)]
+        number = f"{it.workshop.code}-{month.year:04d}{month.month:02d}-{it.wl.list_no.strip()}"
+        amount = t["insured_share"] + t["employer_share"] + t["unemployment_share"] + t["hard_job_share"]
+        numbers.append(number)
+        dues.append(due.isoformat())
+        sources.append(source)
+        out.append({
+            "number": number, "insured_share": t["insured_share"], "employer_share": t["employer_share"],
+            "unemployment_share": t["unemployment_share"], "hard_job_share": t["hard_job_share"],
+            "state_share": t["state_share"], "amount": amount, "previous_amount": None,
+            "difference": amount, "version": 1, "due_on": due_text, "due_source": source,
+        })  # fmt: skip
+    n = len(new)
+    cols: dict[str, np.ndarray] = {
+        "contribution_list_id": ids,
+        "workshop_id": np.array([it.workshop.pk for it in new], dtype=np.int64),
+        "number": np.array(numbers, dtype=str),
+        "year": np.array([_month(it.wl).year for it in new], dtype=np.int64),
+        "month": np.array([_month(it.wl).month for it in new], dtype=np.int64),
+    }
+    for name in (
+        "insured_share",
+        "employer_share",
+        "unemployment_share",
+        "hard_job_share",
+        "state_share",
+        "amount",
+    ):
+        cols[name] = np.array([b[name] for b in out], dtype=np.int64)
+    cols |= {
+        "version": np.ones(n, dtype=np.int64),
+        "issued_on": np.full(n, today.isoformat()),
+        "due_on": np.array(dues, dtype=str),
+        "due_source": np.array(sources, dtype=str),
+        "updated_at": np.full(n, _stamp(now)),
+    }
+    _insert(Bill, cols)
+    return out
+
+
+def _write_audit(
+    actor: Any,
+    new: list[BatchItem],
+    statuses: list[str],
+    ids: np.ndarray,
+    digests: list[str],
+    index: list[int],
+    totals: list[dict[str, int]],
+    bills: list[dict[str, Any]],
+    now: dt.datetime,
+) -> None:
+    """One entry per list, as `audit.record` would write them one after another (same fields, same
+    hash), the chain continued from its last entry under the audit service's lock."""
+    audit._lock_chain()
+    last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
+    seq = (last["seq"] + 1) if last else 1
+    prev = last["hash"] if last else audit.GENESIS
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", None) or str(actor or "system")
+    object_type = ContributionList._meta.label_lower
+    # The body of entry_hash, built around each entry's `after` already in canonical form (JSON with
+    # sorted keys and "," ":" separators nests, so the text is what _canonical of the whole list gives).
+    head = _canonical([audit._timestamp(now), actor_id, actor_name])[1:-1]
+    n = len(new)
+    seqs = np.arange(seq, seq + n, dtype=np.int64)
+    actions, afters, prevs, hashes = [], [], [], []
+    for j, it in enumerate(new):
+        wl = it.wl
+        after = {
+            "workshop": it.workshop.pk, "year": _month(wl).year, "month": _month(wl).month,
+            "list_no": wl.list_no.strip(), "status": statuses[j], "version": 1,
+            "content_hash": digests[index[j]], "rows": wl.n, **totals[j], "bill": bills[j],
+            **(it.extra_audit or {}),
+        }  # fmt: skip
+        after_text = _canonical(after)
+        action = f"wagelist.{statuses[j]}"
+        body = (
+            f"[{seq + j},{head},{_canonical(action)},{_canonical(object_type)},"
+            f"{_canonical(str(ids[j]))},null,{after_text},{_canonical(prev)}]"
+        )
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        actions.append(action)
+        afters.append(after_text)
+        prevs.append(prev)
+        hashes.append(digest)
+        prev = digest
+    cols: dict[str, np.ndarray] = {
+        "seq": seqs,
+        "at": np.full(n, _stamp(now)),
+        "actor_name": np.full(n, actor_name),
+        "action": np.array(actions, dtype=str),
+        "object_type": np.full(n, object_type),
+        "object_id": ids.astype(str),
+        "after": np.array(afters, dtype=str),
+        "prev_hash": np.array(prevs, dtype=str),
+        "hash": np.array(hashes, dtype=str),
+    }
+    if actor_id is not None:
+        cols["actor_id"] = np.full(n, actor_id, dtype=np.int64)
+    posting.bulk_insert(AuditEntry._meta.db_table, cols)
+
+
+# --- importing many lists (transfer.import_list, set-based) -------------------------------------------
+
+
+def _workshops(lists: Sequence[WageList]) -> dict[str, Workshop]:
+    codes = sorted({wl.workshop.strip() for wl in lists})
+    out: dict[str, Workshop] = {}
+    for i in range(0, len(codes), _CHUNK):
+        out.update((w.code, w) for w in Workshop.objects.filter(code__in=codes[i : i + _CHUNK]))
+    return out
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The registry's persons among a batch's national codes, as sorted arrays for searchsorted."""
+
+    codes: np.ndarray
+    ids: np.ndarray
+    pensioner: np.ndarray
+    foreign: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> _Known:
+        from tamin.registry.models import Person
+
+        unique = np.unique(codes).tolist()
+        rows: list[tuple[str, int, bool, str]] = []
+        # Raw SQL: the ORM spends more time preparing 5,000 parameters than the database answering.
+        table = connection.ops.quote_name(Person._meta.db_table)
+        select = f"SELECT national_code, id, is_pensioner, nationality FROM {table} WHERE "
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute(select + "national_code = ANY(%s)", [unique])
+                rows.extend(cur.fetchall())
+            else:
+                for i in range(0, len(unique), _CHUNK):
+                    part = unique[i : i + _CHUNK]
+                    cur.execute(select + f"national_code IN ({', '.join(['%s'] * len(part))})", part)
+                    rows.extend((c, pk, bool(p), nat) for c, pk, p, nat in cur.fetchall())
+        # A sentinel that matches no code keeps indexing valid when nobody is known.
+        rows = sorted(rows) or [("\uffff", 0, False, "IR")]
+        return cls(
+            np.array([r[0] for r in rows], dtype=str),
+            np.array([r[1] for r in rows], dtype=np.int64),
+            np.array([r[2] for r in rows], dtype=bool),
+            np.array([r[3] != "IR" for r in rows], dtype=bool),
+        )
+
+    def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, index into the arrays) per code."""
+        at = np.minimum(np.searchsorted(self.codes, codes), self.codes.size - 1)
+        return self.codes[at] == codes, at
+
+
+def _hard_jobs(
+    lists: Sequence[WageList], workshops: list[Workshop | None], ids: list[np.ndarray]
+) -> list[np.ndarray]:
+    """transfer._hard_job_rows for every list, from one query per chunk of workshops."""
+    from tamin.registry.models import Employment
+
+    out = [np.zeros(wl.n, dtype=bool) for wl in lists]
+    wanted = sorted({w.pk for w in workshops if w is not None})
+    jobs: dict[int, list[tuple[int, dt.date, dt.date | None]]] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for ws, person, start, end in Employment.objects.filter(
+            workshop_id__in=wanted[i : i + _CHUNK], hard_job=True
+        ).values_list("workshop_id", "person_id", "start_date", "end_date"):
+            jobs.setdefault(ws, []).append((person, start, end))
+    if not jobs:
+        return out
+    for k, (wl, w) in enumerate(zip(lists, workshops, strict=True)):
+        if w is None or w.pk not in jobs:
+            continue
+        try:
+            month = wl.month
+        except DomainError:  # no valid month: the check reports it
+            continue
+        first, last = month.first_day(), month.last_day()
+        certified = {p for p, s, e in jobs[w.pk] if s <= last and not (e is not None and e < first)}
+        if certified:
+            out[k] = np.isin(ids[k], np.fromiter(certified, dtype=np.int64))
+    return out
+
+
+def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None = None) -> list[Any]:
+    """`transfer.import_list` for every list, in one transaction: the outcomes (transfer.Outcome) are
+    those of importing the lists one by one in this order. Raises, writing nothing, if the batch
+    cannot be written (e.g. a concurrent import took one of its keys); bad lists are outcomes."""
+    from tamin.contributions import transfer
+    from tamin.contributions.batch_check import check_batch
+    from tamin.contributions.pricing import default_unemployment_exempt
+
+    today = today or jalali.today()
+    m = len(lists)
+    if m == 0:
+        return []
+    by_code = _workshops(lists)
+    found = [transfer.workshop_problems(wl, by_code.get(wl.workshop.strip())) for wl in lists]
+    workshops = [w for w, _ in found]
+    sizes = np.array([wl.n for wl in lists], dtype=np.int64)
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    codes = transfer.national_codes(
+        WageList(
+            lists[0].kar,
+            lists[0].wor,
+            {},
+            {"PER_NATCOD": np.concatenate([wl.column("PER_NATCOD") for wl in lists])},
+        )
+    )
+    known = _Known.of(codes)
+    is_known, at = known.find(codes)
+    ids_all = np.where(is_known, known.ids[at], 0)
+    nat = np.concatenate([wl.column("DSW_NAT") for wl in lists])
+    exempt_all = default_unemployment_exempt(WageList(lists[0].kar, lists[0].wor, {}, {"DSW_NAT": nat}))
+    exempt_all |= is_known & (known.pensioner[at] | known.foreign[at])
+    ids = [ids_all[bounds[k] : bounds[k + 1]] for k in range(m)]
+    exempt = [exempt_all[bounds[k] : bounds[k + 1]] for k in range(m)]
+    ok_workshop = [w if not p else None for w, p in found]
+    hard = _hard_jobs(lists, ok_workshop, ids)
+    small = [bool(w.small_workshop_exempt) if w is not None else False for w in ok_workshop]
+    results, _ = check_batch(
+        lists, today=today, unemployment_exempt=exempt, hard_job=hard, small_workshop=small
+    )
+
+    outcomes: list[Any] = [None] * m
+    cache: dict[Any, dict[str, Any]] = {}
+    summaries: list[dict[str, Any]] = [_summary(r, cache) for r in results]
+    candidates: list[int] = []
+    for k, (r, (w, problems)) in enumerate(zip(results, found, strict=True)):
+        problems = [*problems, *r.errors]
+        if problems or r.price is None or w is None:
+            outcomes[k] = transfer._rejected(summaries[k], problems)
+        else:
+            candidates.append(k)
+    # What post_list would refuse for the actor, list by list.
+    try:
+        _require_importer_batch(actor, [])
+    except Forbidden as err:
+        for k in candidates:
+            outcomes[k] = transfer._rejected(summaries[k], err.problems)
+        return outcomes
+    ws_ids = sorted({workshops[k].pk for k in candidates})  # type: ignore[union-attr]
+    allowed: set[int] = set()
+    for i in range(0, len(ws_ids), _CHUNK):
+        allowed.update(
+            scope.workshops(actor).filter(pk__in=ws_ids[i : i + _CHUNK]).values_list("pk", flat=True)
+        )
+    out_of_scope = Forbidden("auth.out_of_scope", "این کارگاه در حوزهٔ دسترسی شما نیست.", "DSK_ID").problems
+    for k in [k for k in candidates if workshops[k].pk not in allowed]:  # type: ignore[union-attr]
+        outcomes[k] = transfer._rejected(summaries[k], out_of_scope)
+    candidates = [k for k in candidates if workshops[k].pk in allowed]  # type: ignore[union-attr]
+
+    with transaction.atomic():
+        accepted, made, reg_problems = _register(lists, candidates, codes, is_known, bounds, workshops, known)
+        for k, problems in reg_problems.items():
+            outcomes[k] = transfer._rejected(summaries[k], problems)
+        if made:
+            new_ids = _Known.of(np.fromiter(made, dtype=codes.dtype, count=len(made)))
+            hit, where = new_ids.find(codes)
+            ids_all = np.where(hit, new_ids.ids[where], ids_all)
+            # A person registered by an earlier list of the batch is known to the later ones, with the
+            # nationality the earlier list gave (transfer.import_list reads it from the registry).
+            later = hit & ~exempt_all & new_ids.foreign[where]
+            first_list = {code: k for k, codes_k in made_by(made).items() for code in codes_k}
+            for k in accepted:
+                a, b = bounds[k], bounds[k + 1]
+                rows = np.flatnonzero(later[a:b])
+                if rows.size and any(first_list[c] != k for c in codes[a:b][rows].tolist()):
+                    mine = np.array([first_list[c] == k for c in codes[a:b][rows].tolist()], dtype=bool)
+                    fixed = exempt_all[a:b].copy()
+                    fixed[rows[~mine]] = True
+                    from tamin.contributions.checking import check_list
+
+                    results[k] = check_list(
+                        lists[k],
+                        today=today,
+                        unemployment_exempt=fixed,
+                        hard_job=hard[k],
+                        small_workshop=small[k],
+                    )
+                    summaries[k] = results[k].as_dict()
+        items = []
+        by_list = made_by(made)
+        for k in accepted:
+            registered = sorted(by_list.get(k, ()))
+            items.append(
+                BatchItem(
+                    lists[k],
+                    results[k].price,  # type: ignore[arg-type]
+                    workshops[k],  # type: ignore[arg-type]
+                    ids_all[bounds[k] : bounds[k + 1]],
+                    hard[k],
+                    summaries[k]["derivation"],  # type: ignore[arg-type]
+                    {"registered_persons": registered} if registered else None,
+                )
+            )
+        posted = post_batch(actor, items)
+    for k, item, result in zip(accepted, items, posted, strict=True):
+        summary = summaries[k]
+        summary.update(result.as_dict())
+        summary["registered_persons"] = len(item.extra_audit["registered_persons"]) if item.extra_audit else 0
+        outcomes[k] = transfer.Outcome(result.status, summary)
+    return outcomes
+
+
+def _summary(r: Any, cache: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """CheckResult.as_dict, for a list without problems built from parts shared by the batch: the
+    derivation's parameter citations (dates formatted by jdatetime) are the same for every list of a
+    month, and formatting them per list was the largest per-list cost of an import."""
+    if r.problems or r.price is None:
+        return r.as_dict()
+    from tamin.contributions.checking import DECLARED, MONEY
+
+    wl, totals, d = r.wage_list, r.price.totals, r.price.derivation
+    key = (d.month, d.on, d.parameters)
+    if key not in cache:
+        cache[key] = {k: v for k, v in d.as_dict().items() if k not in ("exemptions", "counts")}
+    out: dict[str, Any] = {
+        "workshop": wl.workshop.strip(),
+        "month": str(_month(wl)),
+        "list_no": wl.list_no.strip(),
+        "kar": wl.kar.name,
+        "wor": wl.wor.name,
+        "layout": wl.wor.layout,
+        "workers": wl.n,
+        "total_days": int(wl.column("DSW_DD").sum()),
+    }
+    for name, column in MONEY:
+        out[name] = totals.get(column)
+    out["declared"] = {name: (int(wl.header[name]) if name in wl.header else None) for name, _ in DECLARED}
+    out |= {"ok": True, "error_count": 0, "warning_count": 0, "errors": [], "warnings": []}
+    out["derivation"] = {**cache[key], "exemptions": list(d.exemptions), "counts": dict(d.counts)}
+    return out
+
+
+def made_by(made: dict[str, int]) -> dict[int, list[str]]:
+    """list index → national codes it registered (`made` maps code → registering list)."""
+    out: dict[int, list[str]] = {}
+    for code, k in made.items():
+        out.setdefault(k, []).append(code)
+    return out
+
+
+def _register(
+    lists: Sequence[WageList],
+    candidates: list[int],
+    codes: np.ndarray,
+    is_known: np.ndarray,
+    bounds: list[int],
+    workshops: list[Workshop | None],
+    known: _Known,
+) -> tuple[list[int], dict[str, int], dict[int, list[Any]]]:
+    """Register the persons the candidate lists bring, as transfer.register_missing would list after
+    list. Returns (accepted lists, national code → list that registered it, problems of refused lists)."""
+    from tamin.contributions import transfer
+
+    rows_of = {k: np.arange(bounds[k], bounds[k + 1]) for k in candidates}
+    new_rows = {k: r[~is_known[r]] for k, r in rows_of.items()}
+    if not any(r.size for r in new_rows.values()):
+        return candidates, {}, {}
+    bdate = np.concatenate([lists[k].column("DSW_BDATE") for k in candidates])
+    sex = np.concatenate([lists[k].column("DSW_SEX") for k in candidates])
+    cand_rows = np.concatenate([rows_of[k] for k in candidates])
+    births = {b: transfer._birth_date(b) for b in np.unique(bdate).tolist()}
+    sexes = {x: transfer._SEX.get(transfer.normalize(x).strip()) for x in np.unique(sex).tolist()}
+    unreadable = np.zeros(codes.size, dtype=bool)
+    unreadable[cand_rows] = np.array([births[b] is None for b in bdate.tolist()], dtype=bool) | np.array(
+        [sexes[x] is None for x in sex.tolist()], dtype=bool
+    )
+    suspects = {k for k in candidates if unreadable[new_rows[k]].any()}
+    settled = [k for k in candidates if k not in suspects]
+    # First list (among those that cannot be refused) holding each new code.
+    first_sure: dict[str, int] = {}
+    for k in settled:
+        for c in np.unique(codes[new_rows[k]]).tolist():
+            first_sure.setdefault(c, k)
+    accepted: list[int] = []
+    problems: dict[int, list[Any]] = {}
+    by_suspects: dict[str, int] = {}
+    for k in candidates:
+        if k not in suspects:
+            accepted.append(k)
+            continue
+        r = new_rows[k]
+        ck = codes[r]
+        before = {c for c in np.unique(ck).tolist() if first_sure.get(c, k) < k or by_suspects.get(c, k) < k}
+        missing = np.array([c not in before for c in ck.tolist()], dtype=bool)
+        _, first = np.unique(ck[missing], return_index=True)
+        if unreadable[r[missing][first]].any():
+            a = bounds[k]
+            wl = lists[k]
+            absent = set(ck[missing].tolist())
+            list_codes = codes[a : bounds[k + 1]]
+            known_here = {c: (0, False, "IR") for c in list_codes.tolist() if c not in absent}
+            # The same function refuses it (it writes nothing when it finds problems), so the problems
+            # are word for word those of the one-by-one import.
+            made, found = transfer.register_missing(wl, list_codes, known_here, workshops[k])  # type: ignore[arg-type]
+            if made or not found:
+                raise AssertionError("register_missing must refuse what the batch refuses")
+            problems[k] = found
+            continue
+        accepted.append(k)
+        for c in np.unique(ck[missing]).tolist():
+            by_suspects.setdefault(c, k)
+    # The registering row of each new code: its first row in the accepted lists; ordered by list, then
+    # code, as register_missing would write them list after list.
+    acc_rows = np.concatenate([new_rows[k] for k in accepted]) if accepted else np.zeros(0, dtype=np.int64)
+    if acc_rows.size == 0:
+        return accepted, {}, problems
+    list_of = np.repeat(np.array(accepted, dtype=np.int64), [new_rows[k].size for k in accepted])
+    _, first = np.unique(codes[acc_rows], return_index=True)
+    reg_rows, reg_list = acc_rows[first], list_of[first]
+    order = np.lexsort((codes[reg_rows], reg_list))
+    reg_rows, reg_list = reg_rows[order], reg_list[order]
+    _insert_persons(lists, bounds, reg_rows, reg_list, codes, workshops)
+    return accepted, dict(zip(codes[reg_rows].tolist(), reg_list.tolist(), strict=True)), problems
+
+
+def _insert_persons(
+    lists: Sequence[WageList],
+    bounds: list[int],
+    rows: np.ndarray,
+    lst: np.ndarray,
+    codes: np.ndarray,
+    workshops: list[Workshop | None],
+) -> None:
+    """Person rows for the registering rows (global row numbers), as register_missing writes them."""
+    from tamin.contributions import transfer
+    from tamin.registry.models import Person
+    from tamin.registry.services.identifiers import (
+        INSURANCE_NUMBER_SEQUENCE,
+        INSURANCE_NUMBER_START,
+        reserve_block,
+    )
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([wl.column(name) for wl in lists])[rows]
+
+    n = rows.size
+    born = [transfer._birth_date(b) for b in column("DSW_BDATE").tolist()]
+    sex = [transfer._SEX.get(transfer.normalize(x).strip()) for x in column("DSW_SEX").tolist()]
+    listed = np.strings.strip(np.asarray(column("DSW_ID1"), dtype=str))
+    listed = np.where(np.strings.isdigit(listed), np.strings.zfill(listed, 10), "")
+    candidates = [x for x in np.unique(listed).tolist() if x.strip("0")]
+    taken: set[str] = set()
+    for i in range(0, len(candidates), _CHUNK):
+        taken.update(
+            Person.objects.filter(insurance_number__in=candidates[i : i + _CHUNK]).values_list(
+                "insurance_number", flat=True
+            )
+        )
+    # A number already used by a person registered earlier in the batch is taken by then.
+    _, first_use = np.unique(listed, return_index=True)
+    repeated = np.ones(n, dtype=bool)
+    repeated[first_use] = False
+    need = (np.strings.strip(listed, "0") == "") | np.isin(listed, list(taken)) | repeated
+    if need.any():
+        block = reserve_block(INSURANCE_NUMBER_SEQUENCE, int(need.sum()), INSURANCE_NUMBER_START)
+        fresh = np.strings.zfill(np.arange(block, block + int(need.sum())).astype(str), 10)
+        listed = listed.astype("<U10")
+        listed[need] = fresh
+    nat = np.strings.strip(np.asarray(column("DSW_NAT"), dtype=str))
+    stamp = _stamp(timezone.now())
+    branch = np.array([workshops[k].branch_id for k in lst.tolist()], dtype=np.int64)  # type: ignore[union-attr]
+    cols = {
+        "national_code": codes[rows],
+        "insurance_number": listed,
+        "first_name": transfer._clean_text(column("DSW_FNAME"), 60),
+        "last_name": transfer._clean_text(column("DSW_LNAME"), 80),
+        "father_name": transfer._clean_text(column("DSW_DNAME"), 60),
+        "birth_date": np.array([b.isoformat() for b in born]),
+        "sex": np.array(sex),
+        "nationality": np.where((nat == "") | (nat == transfer.IRANIAN), "IR", transfer.UNKNOWN_COUNTRY),
+        "id_card_number": transfer._digits(column("DSW_IDNO"), 15),
+        "mobile": np.full(n, ""),
+        "branch_id": branch,
+        "is_pensioner": np.zeros(n, dtype=bool),
+        "registered_at": np.full(n, stamp),
+        "updated_at": np.full(n, stamp),
+    }
+    posting.bulk_insert(Person._meta.db_table, cols)
