@@ -58,6 +58,7 @@ def test_post_writes_rows_history_bill_and_one_audit_entry(world):
     assert result.status == "posted"
     cl = result.contribution_list
     assert cl.rows == 4 and ListRow.objects.filter(contribution_list=cl).count() == 4
+    assert cl.total_days == int(wl.column("DSW_DD").sum()) > 0
     rows = list(ListRow.objects.filter(contribution_list=cl).order_by("row_no"))
     assert [r.row_no for r in rows] == [1, 2, 3, 4]
     assert [r.insured_share for r in rows] == price.rows["insured_share"].tolist()

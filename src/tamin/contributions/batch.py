@@ -288,7 +288,7 @@ def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None 
             key_id[keys[i]] = pk
         if new:
             now = timezone.now()
-            totals = [posting._totals(it.price, it.wl.n) for it in new]
+            totals = [posting._totals(it.price, it.wl) for it in new]
             _write_lists(actor, new, [plan.statuses[i] for i in plan.new], list_ids, digests, plan.new,
                          totals, now)  # fmt: skip
             _write_rows(new, list_ids)
@@ -373,7 +373,7 @@ def _write_lists(
         "derivation": np.array([_json(it.derivation or {}) for it in new], dtype=str),
         "posted_at": np.full(n, _stamp(now)),
     }
-    for name in ROW_PRICE_COLUMNS:
+    for name in (*ROW_PRICE_COLUMNS, "total_days"):
         cols[name] = np.array([t[name] for t in totals], dtype=np.int64)
     if getattr(actor, "pk", None) is not None:
         cols["posted_by_id"] = np.full(n, actor.pk, dtype=np.int64)

@@ -151,7 +151,7 @@ def post_list(
         raise ValueError(f"person_ids must have the list's {n} rows")
     hard = np.zeros(n, dtype=bool) if hard_job is None else np.asarray(hard_job, dtype=bool)
     digest = content_hash(wl)
-    totals = _totals(price, n)
+    totals = _totals(price, wl)
     with transaction.atomic():
         _lock_key(workshop.pk, month.year, month.month)
         key = {"workshop": workshop, "year": month.year, "month": month.month, "list_no": list_no}
@@ -198,8 +198,8 @@ def post_list(
     return PostResult(str(status), cl, bill)
 
 
-def _totals(price: Price, n: int) -> dict[str, int]:
-    out: dict[str, int] = {}
+def _totals(price: Price, wl: WageList) -> dict[str, int]:
+    out: dict[str, int] = {"total_days": int(wl.column("DSW_DD").sum())}
     for name in ROW_PRICE_COLUMNS:
         if name in price.totals:
             out[name] = int(price.totals[name])
