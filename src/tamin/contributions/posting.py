@@ -222,6 +222,7 @@ def _list_summary(cl: ContributionList) -> dict[str, Any]:
         "version": cl.version,
         "content_hash": cl.content_hash,
         "rows": cl.rows,
+        "total_days": cl.total_days,
         **{name: getattr(cl, name) for name in ROW_PRICE_COLUMNS},
     }
 
