@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tamin.portal",
     "tamin.demo",
     "tamin.relief",
+    "tamin.benefits",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Benefits: pension claims and awards, payroll, the yearly adjustment, short-term benefits (issue #4)."""
