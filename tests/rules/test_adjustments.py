@@ -52,14 +52,13 @@ def test_increase_by_year(year: int, pension: int, expected: int) -> None:
     assert inc(pension, year)[0] == expected
 
 
-def test_1393_and_1394_decisions_need_the_minimum_wage_of_those_years() -> None:
-    # The flat +25 % (1393) and +15 % (1394) are encoded, but wages.yaml has no minimum wage for
-    # 1392–1396, so the Art. 111 top-up cannot be applied: refused, naming the missing parameter.
+def test_1393_and_1394_flat_increases() -> None:
+    # The flat +25 % (1393) and +15 % (1394); both results are above that year's Art. 111 minimum
+    # (1393: 202,970 × 30 = 6,089,100; 1394: 237,475 × 30 = 7,124,250), so no top-up applies.
     assert A.default_parameters().value("adjustment.minimum.percent", "1393/01/01") == 25
     assert A.default_parameters().value("adjustment.other.percent", "1394/12/29") == 15
-    with pytest.raises(ParameterError) as err:
-        inc(10_000_000, 1393)
-    assert err.value.field == "wage.minimum_daily"
+    assert inc(10_000_000, 1393) == (12_500_000, 1)
+    assert inc(10_000_000, 1394) == (11_500_000, 1)
 
 
 @pytest.mark.parametrize("year", [1392, 1395, 1398, 1400, 1406])

@@ -88,8 +88,10 @@ def test_not_eligible_is_zero_and_gap_years_refuse() -> None:
     assert P.retirement_pension(
         np.array([9]), np.array([9]), np.array([P.NONE]), day("1404/01/01")
     ).tolist() == [0]
-    with pytest.raises(ParameterError):  # no minimum wage encoded for 1392–1396
-        P.retirement_pension(np.array([1]), np.array([Y]), np.array([P.AGE]), day("1395/01/01"))
+    # A tiny pension is topped up to the Art. 111 minimum: 1395's minimum wage 270,722 × 30.
+    assert P.retirement_pension(
+        np.array([1]), np.array([Y]), np.array([P.AGE]), day("1395/01/01")
+    ).tolist() == [8_121_660]
     with pytest.raises(ParameterError):  # before the 1371/12/16 amendment nothing is encoded
         P.retirement_pension(np.array([1]), np.array([Y]), np.array([P.AGE]), day("1371/12/15"))
 

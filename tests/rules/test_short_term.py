@@ -116,6 +116,5 @@ def test_funeral_grant() -> None:
     assert params.value("funeral.minimum_wage_days", "1386/11/20") == 30
     with pytest.raises(ParameterError):
         params.value("funeral.minimum_wage_days", "1386/11/19")  # the older schedule is not encoded
-    with pytest.raises(ParameterError) as err:  # wages.yaml has no minimum wage for 1386
-        S.funeral_explained(parse_jalali_date("1386/11/20"))
-    assert err.value.field == "wage.minimum_daily"
+    # 1386's minimum daily wage 61,000 × 30.
+    assert S.funeral_explained(parse_jalali_date("1386/11/20"))["amount"] == 1_830_000
