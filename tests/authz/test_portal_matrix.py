@@ -173,6 +173,23 @@ MATRIX: dict[str, tuple[str, str, dict[str, str], dict[str, str] | None, dict[st
     ),
     "objection queue": ("objection_queue", "GET", {}, None, only("200", *STAFF)),
     "unknown objection": ("objection_resolve", "GET", {"pk": "999999"}, None, only("404", R.ADMIN)),
+    # pension slips: the pensioner's own and branch staff's pensioners, nobody else (the world has no
+    # payroll, so the list is empty and slip 999999 is "not found" to the two roles that may read slips)
+    "pension slips": ("slips", "GET", {}, None, only("200", R.PENSIONER, R.BRANCH_STAFF)),
+    "unknown pension slip": (
+        "slip",
+        "GET",
+        {"line_id": "999999"},
+        None,
+        only("404", R.PENSIONER, R.BRANCH_STAFF),
+    ),
+    "unknown pension slip PDF": (
+        "slip_pdf",
+        "GET",
+        {"line_id": "999999"},
+        None,
+        only("404", R.PENSIONER, R.BRANCH_STAFF),
+    ),
 }
 
 

@@ -127,10 +127,11 @@ def test_bad_input_names_the_field(tmp_path: Path) -> None:
             "survivors": [{"relation": "cousin"}],
         },
     )
-    assert "wage.minimum_daily" in fail(
+    # No rule is encoded before the 1371/12/16 amendment: refused, naming the missing parameter.
+    assert "parameter.no_value" in fail(
         tmp_path,
         "pension",
-        {**RETIREMENT, "application_date": "1395/01/01", "history": months("1394-12", 400, 1)},
+        {**RETIREMENT, "application_date": "1369/01/01", "history": months("1368-12", 400, 1)},
     )
 
 

@@ -48,6 +48,8 @@ def menu(user: Any) -> list[Link]:
         links.append(Link(reverse("portal:eligibility"), "استعلام پوشش درمانی"))
     if user.role in (Role.INSURED, Role.PENSIONER):
         links.append(Link(reverse("portal:history"), "سابقهٔ بیمه"))
+    if user.role in (Role.PENSIONER, Role.BRANCH_STAFF):
+        links.append(Link(reverse("portal:slips"), "فیش مستمری"))
     if allowed(user, "debt.read"):
         links.append(Link(reverse("portal:statements"), "بدهی کارگاه‌ها"))
     if allowed(user, "objection.resolve"):

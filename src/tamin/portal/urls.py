@@ -5,6 +5,7 @@ from django.urls import path
 
 from tamin.portal.views import audit, auth, eligibility, home, persons, registration, wagelists, workshops
 from tamin.portal.views import history as histories
+from tamin.portal.views import slips as pension_slips
 from tamin.portal.views import statements as debts
 
 app_name = "portal"
@@ -37,4 +38,8 @@ urlpatterns = [
     path("wagelists/new/", wagelists.wagelist_manual, name="wagelist_manual"),
     path("wagelists/new/check/", wagelists.wagelist_manual_check, name="wagelist_manual_check"),
     path("wagelists/<int:list_id>/", wagelists.wagelist_detail, name="wagelist_detail"),
+    # pension slips (فیش مستمری): the pensioner's own, the branch's pensioners for branch staff
+    path("slips/", pension_slips.slips, name="slips"),
+    path("slips/<int:line_id>/", pension_slips.slip, name="slip"),
+    path("slips/<int:line_id>.pdf", pension_slips.slip_pdf_view, name="slip_pdf"),
 ]

@@ -1,0 +1,98 @@
+"""The pension slip (فیش حقوقی) of one pensioner for one month: the same context serves the portal page and
+the PDF, a Persian right-to-left A5 page rendered by WeasyPrint with the vendored Vazirmatn font (the
+statement PDF's fetcher: nothing is fetched from the network).
+
+The slip explains the pension: the award's base and each yearly increase the run applied since the
+award's start year, with the arithmetic (rules.adjustments.yearly_increase_explained).
+"""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Any
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from tamin.benefits.models import PayrollLine
+from tamin.benefits.payroll import COMPONENT_NOTES
+from tamin.contributions.statement_pdf import FONT_DIR, _fetcher
+from tamin.core import jalali
+from tamin.rules.adjustments import yearly_increase_explained
+
+TEMPLATE = "portal/slips/slip_pdf.html"
+BANDS = {0: "حداقل / نسبی", 1: "سایر سطوح", -1: "— (برقراری در همین سال)"}
+
+
+def increases(line: PayrollLine) -> list[dict[str, Any]]:
+    """Each yearly increase that made this line's pension, oldest first, with its derivation."""
+    award = line.award
+    years = [y for y in line.run.notes.get("increases_applied", []) if y > award.start_year]
+    steps, pension = [], award.base_amount
+    for year in sorted(years):
+        step = yearly_increase_explained(pension, award.pro_rata, year)
+        steps.append(step)
+        pension = step["pension"]
+    return steps
+
+
+def slip_context(line: PayrollLine) -> dict[str, Any]:
+    run, award = line.run, line.award
+    earnings = [
+        ("مستمری", line.pension_after),
+        ("کمک هزینهٔ عائله‌مندی", line.family_allowance),
+        ("کمک هزینهٔ مسکن", line.housing_allowance),
+        ("معوقهٔ افزایش سالانه", line.arrears),
+    ]
+    deductions = [("حق بیمهٔ تکمیلی", line.supplementary_insurance)]
+    notes = run.notes.get("components", COMPONENT_NOTES)
+    return {
+        "line": line,
+        "run": run,
+        "award": award,
+        "person": line.person,
+        "month_fa": run.period.label_fa,
+        "start_fa": award.start.label_fa,
+        "band": BANDS.get(line.adjustment_band, "—"),
+        "earnings": earnings,
+        # side by side on the slip: earnings on the right, deductions on the left
+        "rows": [
+            (el, ea, dl, da) for (el, ea), (dl, da) in zip_longest(earnings, deductions, fillvalue=("", 0))
+        ],
+        "gross": sum(v for _, v in earnings),
+        "deductions": deductions,
+        "total_deductions": sum(v for _, v in deductions),
+        "increases": increases(line),
+        "undecided": run.notes.get("increases_undecided", []),
+        "notes": list(notes.values()),
+    }
+
+
+def slip_html(line: PayrollLine) -> str:
+    return render_to_string(
+        TEMPLATE,
+        {
+            **slip_context(line),
+            "printed_on": jalali.today(),
+            "font_regular": (FONT_DIR / "Vazirmatn-Regular.woff2").as_uri(),
+            "font_bold": (FONT_DIR / "Vazirmatn-Bold.woff2").as_uri(),
+        },
+    )
+
+
+def slip_pdf(line: PayrollLine) -> bytes:
+    """The PDF bytes of the slip `line` (already checked for the caller's scope)."""
+    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+
+    return HTML(string=slip_html(line), base_url=FONT_DIR.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
+
+
+def filename(line: PayrollLine) -> str:
+    return f"slip-{line.person.national_code}-{line.run.year}{line.run.month:02d}.pdf"
+
+
+def pdf_response(line: PayrollLine) -> HttpResponse:
+    response = HttpResponse(slip_pdf(line), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename(line)}"'
+    response["Cache-Control"] = "private, no-store"  # personal: never in a shared cache
+    return response
