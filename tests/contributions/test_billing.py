@@ -76,14 +76,18 @@ def test_payments_settle_oldest_principal_first_then_penalties(world, staff):
         due1,
         np.array([J("1404/03/05"), J("1404/03/10")], dtype="datetime64[D]"),
     ).sum()
-    assert l1.penalty == expected > 0  # bill 1 (due 1404/02/31) was paid late
+    # The lists were posted today, long after their deadlines: each bill also owes its late-list
+    # penalty (tests/contributions/test_late_list.py checks its arithmetic), bill 1's from 1404/03/01.
+    late_list = b1.late_list_penalty
+    assert late_list > 0 and l1.late_list_penalty == late_list and l2.late_list_penalty == 0
+    assert l1.penalty == expected + late_list and expected > 0  # bill 1 (due 1404/02/31) was paid late
     assert l2.penalty == 0  # bill 2 is due 1404/03/31
-    assert l1.outstanding == expected and l2.outstanding == 0
-    assert st.outstanding == expected
-    # A later payment covers the penalty, and what is left is a credit.
-    pay(world, staff, "P3", int(expected) + 500, "1404/03/15")
+    assert l1.outstanding == expected + late_list and l2.outstanding == 0
+    assert st.outstanding == expected + late_list
+    # A later payment covers the penalties, and what is left is a credit.
+    pay(world, staff, "P3", int(expected) + late_list + 500, "1404/03/15")
     st = billing.statement(staff, world.workshop_a, as_of)
-    assert st.lines[0].paid_penalty == expected and st.credit == 500 and st.outstanding == -500
+    assert st.lines[0].paid_penalty == expected + late_list and st.credit == 500 and st.outstanding == -500
     d = st.as_dict()
     assert d["allocation_rule"] == "principal_first_oldest_bill_first" and d["lines"][0]["outstanding"] == 0
 
@@ -97,8 +101,10 @@ def test_unpaid_principal_accrues_penalty_to_as_of(world, staff):
         np.array([bill.due_on], dtype="datetime64[D]"),
         np.array([as_of], dtype="datetime64[D]"),
     )[0]
-    assert st.lines[0].penalty == expected > 0
-    assert st.outstanding == bill.amount + expected
+    # The list was posted today, after its deadline: its late-list penalty is owed too.
+    assert st.lines[0].penalty == expected + bill.late_list_penalty and expected > 0
+    assert st.lines[0].late_list_penalty == bill.late_list_penalty > 0
+    assert st.outstanding == bill.amount + expected + bill.late_list_penalty
     assert billing.statement(staff, world.workshop_a, bill.due_on).penalty == 0
 
 

@@ -112,8 +112,8 @@ def test_invalid_month_is_reported_and_nothing_month_bound_breaks() -> None:
 
 
 def test_month_without_parameters() -> None:
-    # 1394: no minimum wage is recorded for 1392–1396 (a deliberate gap in wages.yaml).
-    result = check_list(make_list([worker(1)], year=1394, month=1), today=TODAY)
+    # 1390: the minimum wage is recorded but the 7x ceiling multiplier only from 1391 (wages.yaml).
+    result = check_list(make_list([worker(1)], year=1390, month=1), today=TODAY)
     assert "list.no_parameters" in result.counts and result.price is None
 
 

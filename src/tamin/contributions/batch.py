@@ -473,11 +473,20 @@ def _write_bills(
         "amount",
     ):
         cols[name] = np.array([b[name] for b in out], dtype=np.int64)
+    # The list is first sent today: late-list penalty as billing.issue_or_adjust fixes it, one pass.
+    late_list = billing.late_list_penalty(
+        cols["amount"], np.array(dues, dtype="datetime64[D]"), np.full(n, np.datetime64(today, "D"))
+    )
+    today_text = jalali.format_jalali(today)
+    for b, penalty in zip(out, late_list.tolist(), strict=True):
+        b |= {"first_submitted_on": today_text, "late_list_penalty": penalty}
     cols |= {
         "version": np.ones(n, dtype=np.int64),
         "issued_on": np.full(n, today.isoformat()),
         "due_on": np.array(dues, dtype=str),
         "due_source": np.array(sources, dtype=str),
+        "first_submitted_on": np.full(n, today.isoformat()),
+        "late_list_penalty": late_list,
         "updated_at": np.full(n, _stamp(now)),
     }
     _insert(Bill, cols)

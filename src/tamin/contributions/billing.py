@@ -15,7 +15,17 @@ found; this is a design decision, not a sourced rule.
 
 Penalties come from `tamin.rules.penalties.late_payment_penalty` (day-exact, rates from the YAML):
 each part of a bill's principal accrues from the day after its due date to the day it was paid; what is
-still unpaid accrues to the statement's as-of date.
+still unpaid accrues to the statement's as-of date. A list sent after its deadline (which is the
+payment deadline, SSL Art. 39) also owes the one-time late-list penalty
+(`tamin.rules.penalties.late_list_penalty`), fixed on the bill when the list is posted from its amount,
+due date and first submission day (`Bill.late_list_penalty`, recomputed on a correction's new amount
+with the first submission day kept) and owed from the day after the deadline. It is a penalty like the
+other: the statement's `penalty` counts both (its `late_list_penalty` column shows the late-list part),
+payments reach it only once every principal is settled, oldest bill first; money left when no penalty
+is owed yet waits as credit and settles a late-list penalty on the day it falls due. Inside one bill the
+two penalties are one claim; where the split matters (a campaign that forgives one kind only,
+`tamin.relief.forgiveness`) money paid toward a bill's penalties counts against its late-list penalty
+first, as the older of the two (owed in full from the first day late).
 """
 
 from __future__ import annotations
@@ -73,14 +83,38 @@ def late_payment_penalty(principal: np.ndarray, due: np.ndarray, paid_or_asof: n
     return np.asarray(_rules().late_payment_penalty(principal, due, paid_or_asof), dtype=np.int64)
 
 
+def late_list_penalty(amount: np.ndarray, due: np.ndarray, first_submitted: np.ndarray) -> np.ndarray:
+    """The one-time late-list penalty of each bill: its amount, its due date (the list deadline is the
+    payment deadline, SSL Art. 39, the later one for small-workshop-exempt workshops) and the day the
+    list was first sent. A negative amount (a correction below zero) owes none."""
+    amount = np.maximum(np.asarray(amount, dtype=np.int64), 0)
+    if amount.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(_rules().late_list_penalty(amount, due, first_submitted), dtype=np.int64)
+
+
+def late_list_owed(penalty: np.ndarray, due: np.ndarray, on: np.ndarray | dt.date) -> np.ndarray:
+    """The late-list penalty owed on a day: the whole one-time amount from the day after the deadline
+    (a list not sent by then is late whatever day it comes), nothing before."""
+    return np.where(np.asarray(due, dtype="datetime64[D]") < np.datetime64(on, "D"), penalty, 0).astype(
+        np.int64
+    )
+
+
 # --- bills -------------------------------------------------------------------------------------------
 
 
 def issue_or_adjust(cl: ContributionList, workshop: Workshop, *, today: dt.date | None = None) -> Bill:
     """The bill of a just-posted list: new, or (for a corrected list) the same bill with the new amounts,
-    keeping the amount it replaced. Runs inside the posting transaction; audited with the list."""
+    keeping the amount it replaced. Runs inside the posting transaction; audited with the list.
+
+    The late-list penalty is fixed here: on the bill's amount, its due date and the day the list was
+    first sent (`today` for a new bill). A correction recomputes it on the new amount with the first
+    submission day kept, so correcting a list on time never makes it late, and correcting a late list
+    neither escapes nor doubles the penalty."""
     month = JalaliMonth(cl.year, cl.month)
     due, source = due_date(month, small_workshop_exempt=workshop.small_workshop_exempt)
+    today = today or jalali.today()
     amounts = {
         "insured_share": cl.insured_share,
         "employer_share": cl.employer_share,
@@ -97,17 +131,32 @@ def issue_or_adjust(cl: ContributionList, workshop: Workshop, *, today: dt.date 
             number=f"{workshop.code}-{cl.year:04d}{cl.month:02d}-{cl.list_no}",
             year=cl.year,
             month=cl.month,
-            issued_on=today or jalali.today(),
+            issued_on=today,
             due_on=due,
             due_source=source,
+            first_submitted_on=today,
+            late_list_penalty=_one_late_list_penalty(cl.billed, due, today),
             **amounts,
         )
     bill.previous_amount = bill.amount
     bill.version += 1
     for name, value in amounts.items():
         setattr(bill, name, value)
+    first = bill.first_submitted_on or bill.issued_on  # bills from before the field: their issue day
+    bill.first_submitted_on = first
+    bill.late_list_penalty = _one_late_list_penalty(bill.amount, bill.due_on, first)
     bill.save()
     return bill
+
+
+def _one_late_list_penalty(amount: int, due: dt.date, first_submitted: dt.date) -> int:
+    return int(
+        late_list_penalty(
+            np.array([amount], dtype=np.int64),
+            np.array([due], dtype="datetime64[D]"),
+            np.array([first_submitted], dtype="datetime64[D]"),
+        )[0]
+    )
 
 
 # --- payments ----------------------------------------------------------------------------------------
@@ -216,6 +265,35 @@ def _segment_penalties(states: list[_BillState]) -> np.ndarray:
     return out
 
 
+def _penalties_owed(states: list[_BillState], on: dt.date) -> np.ndarray:
+    """Every bill's penalties as owed on `on` once its principal is settled: the late-payment penalty of
+    its paid parts (fixed by then) and its late-list penalty if the deadline has passed."""
+    late_list = np.array([s.bill.late_list_penalty for s in states], dtype=np.int64)
+    due = np.array([s.bill.due_on for s in states], dtype="datetime64[D]")
+    return _segment_penalties(states) + late_list_owed(late_list, due, on)
+
+
+def _settle_penalties(
+    states: list[_BillState], pool: list[list[int]], on: dt.date, allocations: list[tuple[int, str, int, int]]
+) -> None:
+    """Pay the penalties owed on `on`, oldest bill first, from `pool` ([payment id, Rials] left over,
+    earliest payment first); each allocation names the payment whose money it is."""
+    owed = _penalties_owed(states, on)
+    for s, penalty in zip(states, owed.tolist(), strict=True):
+        due = penalty - s.paid_penalty
+        for part in pool:
+            if due <= 0:
+                break
+            take = min(part[1], due)
+            if take > 0:
+                s.paid_penalty += take
+                part[1] -= take
+                due -= take
+                allocations.append((part[0], s.bill.number, 0, take))
+        if not any(part[1] for part in pool):
+            break
+
+
 def _replay(workshop: Workshop, as_of: dt.date) -> _Replay:
     """Apply the workshop's payments up to `as_of`, in date order, to the bills of months begun by then."""
     # A month's debt exists from that month on, whenever its list was posted (a late list still owes
@@ -232,7 +310,11 @@ def _replay(workshop: Workshop, as_of: dt.date) -> _Replay:
     )
     states = [_BillState(b) for b in bills]
     allocations: list[tuple[int, str, int, int]] = []
-    credit = 0
+    # Money left once every principal and every penalty owed on its day was paid. A late-list penalty
+    # falls due only after the deadline, so this credit settles it when it does (on a later payment's
+    # day, or on `as_of`) before it is carried as credit: the same as filling the penalties owed on
+    # `as_of` oldest bill first with all the money beyond the principals (relief.positions does that).
+    carry: list[list[int]] = []
     for pid, amount, paid_on in payments:
         left = amount
         for s in states:
@@ -246,17 +328,14 @@ def _replay(workshop: Workshop, as_of: dt.date) -> _Replay:
                 allocations.append((pid, s.bill.number, take, 0))
                 left -= take
         if left > 0:
-            # Every principal is settled: the penalties are now fixed amounts; pay them oldest first.
-            owed = _segment_penalties(states)
-            for s, penalty in zip(states, owed.tolist(), strict=True):
-                take = min(left, penalty - s.paid_penalty)
-                if take > 0:
-                    s.paid_penalty += take
-                    allocations.append((pid, s.bill.number, 0, take))
-                    left -= take
-                if left == 0:
-                    break
-        credit += left
+            carry.append([pid, left])
+        if carry:
+            # Every principal is settled: the penalties owed today are fixed amounts; pay them oldest first.
+            _settle_penalties(states, carry, paid_on, allocations)
+            carry = [part for part in carry if part[1] > 0]
+    if carry:
+        _settle_penalties(states, carry, as_of, allocations)
+    credit = sum(part[1] for part in carry)
     return _Replay(states, credit, allocations, sum(p[1] for p in payments))
 
 
@@ -272,6 +351,14 @@ class StatementLine:
     paid_penalty: int
     # Penalty forgiven by a campaign or frozen by an installment agreement; `penalty` is net of it.
     penalty_relief: int = 0
+    # The late-list part of the penalty (before relief): the one-time penalty of a list sent after its
+    # deadline, owed from the day after the deadline. `penalty` includes it.
+    late_list_penalty: int = 0
+
+    @property
+    def late_payment_penalty(self) -> int:
+        """The late-payment part of the penalty, before relief."""
+        return self.penalty + self.penalty_relief - self.late_list_penalty
 
     @property
     def paid(self) -> int:
@@ -289,6 +376,8 @@ class StatementLine:
             "due_on": format_jalali(self.due_on),
             "principal": self.principal,
             "penalty": self.penalty,
+            "late_list_penalty": self.late_list_penalty,
+            "late_payment_penalty": self.late_payment_penalty,
             "penalty_relief": self.penalty_relief,
             "paid_principal": self.paid_principal,
             "paid_penalty": self.paid_penalty,
@@ -314,6 +403,14 @@ class DebtStatement:
         return sum(line.penalty for line in self.lines)
 
     @property
+    def late_list_penalty(self) -> int:
+        return sum(line.late_list_penalty for line in self.lines)
+
+    @property
+    def penalty_relief(self) -> int:
+        return sum(line.penalty_relief for line in self.lines)
+
+    @property
     def outstanding(self) -> int:
         return sum(line.outstanding for line in self.lines) - self.credit
 
@@ -325,6 +422,8 @@ class DebtStatement:
             "lines": [line.as_dict() for line in self.lines],
             "principal": self.principal,
             "penalty": self.penalty,
+            "late_list_penalty": self.late_list_penalty,
+            "penalty_relief": self.penalty_relief,
             "paid": self.paid_total,
             "credit": self.credit,
             "outstanding": self.outstanding,
@@ -350,6 +449,9 @@ def statement(actor: Any, workshop: Workshop | str, as_of: dt.date | None = None
     unpaid_part = late_payment_penalty(
         open_principal, due, np.full(len(states), as_of, dtype="datetime64[D]")
     )
+    late_list = late_list_owed(
+        np.array([s.bill.late_list_penalty for s in states], dtype=np.int64), due, as_of
+    )
     list_nos = dict(
         ContributionList.objects.filter(bill__in=[s.bill for s in states]).values_list("bill__id", "list_no")
     )
@@ -361,10 +463,11 @@ def statement(actor: Any, workshop: Workshop | str, as_of: dt.date | None = None
             list_no=list_nos.get(s.bill.pk, ""),
             due_on=s.bill.due_on,
             principal=s.bill.amount,
-            penalty=int(paid_parts[i] + unpaid_part[i]) - relief.get(s.bill.pk, 0),
+            penalty=int(paid_parts[i] + unpaid_part[i] + late_list[i]) - relief.get(s.bill.pk, 0),
             paid_principal=s.paid_principal,
             paid_penalty=s.paid_penalty,
             penalty_relief=relief.get(s.bill.pk, 0),
+            late_list_penalty=int(late_list[i]),
         )
         for i, s in enumerate(states)
     )

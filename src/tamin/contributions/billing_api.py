@@ -34,8 +34,14 @@ class StatementLineOut(Schema):
     list_no: str
     due_on: str
     principal: int
-    penalty: int = Field(..., description="late-payment penalty, net of any forgiveness")
-    penalty_relief: int = Field(0, description="penalty forgiven under a forgiveness campaign")
+    penalty: int = Field(
+        ..., description="every penalty owed (late payment + late list), net of forgiveness and plan relief"
+    )
+    late_list_penalty: int = Field(
+        0, description="the one-time penalty of a list sent after its deadline (SSL Art. 39), before relief"
+    )
+    late_payment_penalty: int = Field(0, description="the late-payment penalty, before relief")
+    penalty_relief: int = Field(0, description="penalty forgiven by a campaign or stopped by a plan")
     paid_principal: int
     paid_penalty: int
     paid: int
@@ -49,6 +55,8 @@ class StatementOut(Schema):
     lines: list[StatementLineOut]
     principal: int
     penalty: int
+    late_list_penalty: int = 0
+    penalty_relief: int = 0
     paid: int
     credit: int
     outstanding: int

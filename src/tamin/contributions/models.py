@@ -178,6 +178,11 @@ class Bill(models.Model):
     issued_on = models.DateField("تاریخ صدور")
     due_on = models.DateField("مهلت پرداخت")
     due_source = models.CharField("مبنای مهلت", max_length=300)
+    # The day the list was first sent (the first version's issue day, kept across corrections): the
+    # list deadline is the payment deadline (SSL Art. 39), so a list sent after `due_on` owes the
+    # one-time late-list penalty (tamin.rules.penalties.late_list_penalty) on the bill's amount.
+    first_submitted_on = models.DateField("تاریخ نخستین ارسال لیست", null=True, blank=True)
+    late_list_penalty = models.BigIntegerField("جریمهٔ تأخیر در ارسال لیست", default=0)
     updated_at = models.DateTimeField("آخرین تغییر", auto_now=True)
 
     class Meta:

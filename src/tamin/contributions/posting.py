@@ -92,6 +92,8 @@ def bill_dict(bill: Bill) -> dict[str, Any]:
         "version": bill.version,
         "due_on": format_jalali(bill.due_on),
         "due_source": bill.due_source,
+        "first_submitted_on": format_jalali(bill.first_submitted_on or bill.issued_on),
+        "late_list_penalty": bill.late_list_penalty,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from tamin.contributions.models import ContributionList, ListRow
 from tamin.core.jalali import format_jalali
@@ -37,6 +37,10 @@ class BillOut(Schema):
     version: int
     due_on: str
     due_source: str
+    first_submitted_on: str | None = Field(None, description="Jalali day the list was first sent")
+    late_list_penalty: int | None = Field(
+        None, description="one-time penalty for a list sent after its deadline (SSL Art. 39), Rials"
+    )
 
 
 class CheckedRowOut(Schema):
@@ -177,7 +181,13 @@ class ListDetailOut(ListOut):
         from tamin.contributions.posting import bill_dict
 
         bill = getattr(obj, "bill", None)
-        return bill_dict(bill) if bill is not None else None
+        if bill is None:
+            return None
+        first = bill.first_submitted_on or bill.issued_on
+        return bill_dict(bill) | {
+            "first_submitted_on": format_jalali(first),
+            "late_list_penalty": bill.late_list_penalty,
+        }
 
     @staticmethod
     def resolve_rows(obj: ContributionList) -> list[ListRow]:

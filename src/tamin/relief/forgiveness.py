@@ -9,8 +9,11 @@ twice for the same campaign.
 
 What is forgiven is the penalty accrued up to the campaign's deadline (or the as-of day, if earlier),
 less what a plan stops, other campaigns forgave, and what the employer already paid toward it; and never
-more than the penalty still open on the as-of day. The late-list penalty column is zero while the debt
-statement does not charge it (only late payment is billed today).
+more than the penalty still open on the as-of day. Each kind is counted apart (a campaign may forgive one
+kind only): the late-list penalty is the one fixed on the bill when its list was posted late
+(`Bill.late_list_penalty`, owed once its deadline has passed), the late-payment penalty the accrued one;
+money the employer paid toward a bill's penalties counts against its late-list penalty first, as the
+statement's allocation documents (`tamin.contributions.billing`).
 """
 
 from __future__ import annotations
@@ -142,14 +145,15 @@ def _stored(run: ForgivenessRun, c: rule.Campaign) -> RunReport:
     )
 
 
-def _prior(as_of: dt.date, campaign: str) -> tuple[dict[int, int], dict[int, np.ndarray]]:
-    """Bill id -> forgiven by other campaigns; bill id -> [late_list, late_payment] by this one."""
-    others = dict(
-        ForgivenessLine.objects.filter(run__as_of__lte=as_of)
+def _prior(as_of: dt.date, campaign: str) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Bill id -> [late_list, late_payment] forgiven by other campaigns; the same by this one."""
+    others = {
+        b: np.array([ll, lp], dtype=np.int64)
+        for b, ll, lp in ForgivenessLine.objects.filter(run__as_of__lte=as_of)
         .exclude(campaign=campaign)
         .values_list("bill_id")
-        .annotate(t=Sum("late_payment_forgiven"))
-    )
+        .annotate(ll=Sum("late_list_forgiven"), lp=Sum("late_payment_forgiven"))
+    }
     same = {
         b: np.array([ll, lp], dtype=np.int64)
         for b, ll, lp in ForgivenessLine.objects.filter(campaign=campaign)
@@ -204,11 +208,18 @@ def apply_campaign(
     others, same = _prior(as_of, c.id)
     forgiven_now = forgiven_amounts(None, as_of, plans_now)
 
+    by_others = np.array(_lookup(others, base.bill, np.zeros(2, dtype=np.int64)), dtype=np.int64).reshape(
+        n, 2
+    )
+    # What the employer paid toward penalties settles the late-list penalty first, then late payment.
+    paid = now.paid_penalty[at_now]
+    paid_late_list = np.minimum(paid, base.late_list_penalty)
+    late_list = np.maximum(base.late_list_penalty - paid_late_list - by_others[:, 0], 0)
     penalty = np.maximum(
-        base.penalty
+        base.late_payment_penalty
         - np.array(_lookup(waived_then, base.bill), dtype=np.int64)
-        - now.paid_penalty[at_now]
-        - np.array(_lookup(others, base.bill), dtype=np.int64),
+        - (paid - paid_late_list)
+        - by_others[:, 1],
         0,
     )
     plan_of_bill = [signed.get(w) for w in base.workshop.tolist()]
@@ -219,7 +230,7 @@ def apply_campaign(
     debts: dict[str, np.ndarray] = {
         "month": base.month,
         "principal": base.principal,
-        "late_list_penalty": np.zeros(n, dtype=np.int64),
+        "late_list_penalty": late_list,
         "late_payment_penalty": penalty,
         "principal_paid_on": now.principal_paid_on[at_now],
     }

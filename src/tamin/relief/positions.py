@@ -8,6 +8,12 @@ is computed for all workshops at once: each stretch of money between consecutive
 "bills so far" and "payments so far" belongs to exactly one (bill, payment) pair, which is the statement's
 segment (a part of a bill's principal paid on one day) and is charged the late-payment penalty alone,
 rounded alone, as the statement does. tests/relief/test_positions.py holds both to the same figures.
+
+A bill's late-list penalty (the one-time amount fixed when its list was posted late) is owed from the
+day after its due date. Bills are in due-date order, so the penalties owed on any day form a prefix of a
+workshop's bills; filling the penalties owed on `as_of` in bill order with all the money beyond the
+principals is then what the statement's day-by-day replay (credit settling a late-list penalty when it
+falls due) gives.
 """
 
 from __future__ import annotations
@@ -32,15 +38,32 @@ class Positions:
     month: np.ndarray  # yyyymm
     due: np.ndarray  # datetime64[D]
     principal: np.ndarray
-    penalty: np.ndarray  # late-payment penalty: paid parts to their day, the unpaid part to as_of
+    # Every penalty owed on as_of, before relief: the late-payment penalty (paid parts to their day, the
+    # unpaid part to as_of) plus the late-list penalty if the deadline has passed.
+    penalty: np.ndarray
     paid_principal: np.ndarray
     paid_penalty: np.ndarray
     principal_paid_on: np.ndarray  # datetime64[D], the day the principal was paid in full; NaT if not
     credit: dict[int, int]  # workshop id -> money left after every principal and penalty
+    late_list_penalty: np.ndarray | None = None  # the late-list part of `penalty` (None: zeros)
+
+    def __post_init__(self) -> None:
+        if self.late_list_penalty is None:
+            object.__setattr__(self, "late_list_penalty", np.zeros(len(self.bill), dtype=np.int64))
+
+    @property
+    def late_payment_penalty(self) -> np.ndarray:
+        return self.penalty - self.late_list_penalty
 
     @property
     def open_penalty(self) -> np.ndarray:
         return self.penalty - self.paid_penalty
+
+    @property
+    def paid_late_list(self) -> np.ndarray:
+        """What was paid toward the late-list penalty: a bill's penalty money settles it first (the older
+        claim, owed in full from the first day late), then the late-payment penalty."""
+        return np.minimum(self.paid_penalty, self.late_list_penalty)
 
     def take(self, mask: np.ndarray) -> Positions:
         cols = {
@@ -55,6 +78,7 @@ class Positions:
                 "paid_principal",
                 "paid_penalty",
                 "principal_paid_on",
+                "late_list_penalty",
             )
         }
         return Positions(**cols, credit=self.credit)
@@ -77,7 +101,8 @@ def positions(
     *,
     params: ParameterSet | None = None,
 ) -> Positions:
-    """Bills (columns id, workshop, month, due, amount; sorted by workshop then due date, month, id and
+    """Bills (columns id, workshop, month, due, amount and optionally late_list, the bill's one-time
+    late-list penalty; sorted by workshop then due date, month, id and
     already limited to months begun by `as_of`) and payments (columns workshop, on, amount; sorted by
     workshop then day and id, already limited to days up to `as_of`)."""
     b_ws = np.asarray(bills["workshop"], dtype=np.int64)
@@ -133,6 +158,9 @@ def positions(
     unpaid = amount - paid_principal
     if n:
         penalty += late_payment_penalty(unpaid, due, np.full(n, as_of, dtype="datetime64[D]"), params=params)
+    late_list = np.asarray(bills.get("late_list", np.zeros(n, dtype=np.int64)), dtype=np.int64)
+    late_list = np.where(due < np.datetime64(as_of, "D"), late_list, 0).astype(np.int64)
+    penalty += late_list
 
     # The payment that covers a bill's last Rial is the day its principal was paid in full.
     full = (unpaid == 0) & (amount > 0)
@@ -169,4 +197,5 @@ def positions(
         paid_penalty=paid_penalty,
         principal_paid_on=paid_on,
         credit=credit,
+        late_list_penalty=late_list,
     )

@@ -77,11 +77,11 @@ def load_positions(workshop_ids: list[int] | None, as_of: dt.date) -> Positions:
         bills, pays = bills.filter(workshop_id__in=workshop_ids), pays.filter(workshop_id__in=workshop_ids)
     b = list(
         bills.order_by("workshop_id", "due_on", "year", "month", "id").values_list(
-            "id", "workshop_id", "year", "month", "due_on", "amount"
+            "id", "workshop_id", "year", "month", "due_on", "amount", "late_list_penalty"
         )
     )
     p = list(pays.order_by("workshop_id", "paid_on", "id").values_list("workshop_id", "paid_on", "amount"))
-    bcol = np.array([(*r[:4], r[5]) for r in b], dtype=np.int64).reshape(-1, 5)
+    bcol = np.array([(*r[:4], r[5], r[6]) for r in b], dtype=np.int64).reshape(-1, 6)
     pcol = np.array([(r[0], r[2]) for r in p], dtype=np.int64).reshape(-1, 2)
     return positions(
         {
@@ -90,6 +90,7 @@ def load_positions(workshop_ids: list[int] | None, as_of: dt.date) -> Positions:
             "month": bcol[:, 2] * 100 + bcol[:, 3],
             "due": np.array([r[4] for r in b], dtype="datetime64[D]"),
             "amount": bcol[:, 4],
+            "late_list": bcol[:, 5],
         },
         {
             "workshop": pcol[:, 0],
@@ -156,8 +157,9 @@ def _covered(pos: Positions, workshop_id: int, signed_on: dt.date) -> np.ndarray
 
 
 def waivers(agreements: list[InstallmentAgreement], as_of: dt.date) -> tuple[dict[int, int], dict]:
-    """The penalty a plan stops: on the bills it covers, the penalty stays what it was as the signing day
-    opened while the plan is active or completed; a void plan's debt accrues again from its void day.
+    """The penalty a plan stops: on the bills it covers, the late-payment penalty stays what it was as the
+    signing day opened while the plan is active or completed; a void plan's debt accrues again from its
+    void day.
     Returns (bill id -> waived Rials, agreement id -> standing)."""
     waived: dict[int, int] = {}
     plans: dict[int, plan_rules.PlanStatus] = {}
@@ -182,9 +184,12 @@ def waivers(agreements: list[InstallmentAgreement], as_of: dt.date) -> tuple[dic
             continue
         then, now = at(start), at(end)
         mask_then = _covered(then, agreement.workshop_id, start)
-        frozen = dict(zip(then.bill[mask_then].tolist(), then.penalty[mask_then].tolist(), strict=True))
+        # A plan stops the late-payment penalty accruing; a late-list penalty is a one-time fine for a
+        # list sent late, which a plan signed before the deadline does not excuse.
+        lp_then, lp_now = then.late_payment_penalty, now.late_payment_penalty
+        frozen = dict(zip(then.bill[mask_then].tolist(), lp_then[mask_then].tolist(), strict=True))
         mask_now = np.isin(now.bill, then.bill[mask_then])
-        for bill, pen in zip(now.bill[mask_now].tolist(), now.penalty[mask_now].tolist(), strict=True):
+        for bill, pen in zip(now.bill[mask_now].tolist(), lp_now[mask_now].tolist(), strict=True):
             extra = pen - frozen.get(bill, 0)
             if extra > 0:
                 waived[bill] = waived.get(bill, 0) + extra
