@@ -278,3 +278,21 @@ def test_migration_fills_existing_bills(world, on_day):
     assert got == {late.pk: ten_percent(late.amount), on_time.pk: 0}
     assert set(Bill.objects.values_list("first_submitted_on", flat=True)) == {J("1404/03/01")}
     assert JalaliMonth.of(late.due_on) == JalaliMonth(1404, 2)
+
+
+@pytest.mark.parametrize("path", ["single", "batch"])
+def test_the_day_a_list_arrives_dates_its_bill(world, path: str) -> None:
+    # The importer's `today` is the day the list arrived: a 1404-02 list sent on 1404/03/20 is on time
+    # (deadline 1404/03/31), whatever the calendar says when the import runs.
+    from tamin.contributions import transfer
+
+    wl = wage_list(world.workshop_a.code, 1404, 2, n=2)
+    arrived = J("1404/03/20")
+    admin = world.users[Role.ADMIN]
+    if path == "single":
+        outcome = transfer.import_list(wl, actor=admin, today=arrived)
+    else:
+        (outcome,) = batch.import_batch([wl], actor=admin, today=arrived)
+    assert outcome.status == "posted", outcome.summary
+    bill = Bill.objects.get()
+    assert (bill.issued_on, bill.first_submitted_on, bill.late_list_penalty) == (arrived, arrived, 0)

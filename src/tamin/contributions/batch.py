@@ -330,6 +330,7 @@ def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None 
                 hard_job=it.hard_job,
                 derivation=it.derivation,
                 extra_audit=it.extra_audit,
+                today=today,
             )
             results[i] = BatchResult(
                 posted.status, posted.contribution_list.pk, posting.bill_dict(posted.bill)
@@ -750,7 +751,7 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
                     {"registered_persons": registered} if registered else None,
                 )
             )
-        posted = post_batch(actor, items)
+        posted = post_batch(actor, items, today=today)
     for k, item, result in zip(accepted, items, posted, strict=True):
         summary = summaries[k]
         summary.update(result.as_dict())

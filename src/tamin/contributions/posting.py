@@ -13,6 +13,7 @@ Rows and history months are written set-based: PostgreSQL `COPY … FROM STDIN` 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -142,8 +143,10 @@ def post_list(
     hard_job: np.ndarray | None = None,
     derivation: dict[str, Any] | None = None,
     extra_audit: dict[str, Any] | None = None,
+    today: dt.date | None = None,
 ) -> PostResult:
-    """Post `wl` (already checked and priced) for `workshop`. `person_ids[i]` is row i's Person id."""
+    """Post `wl` (already checked and priced) for `workshop`. `person_ids[i]` is row i's Person id.
+    `today` is the day the list arrived (default: today); the bill and its late-list penalty use it."""
     _require_importer(actor, workshop)
     month = wl.month
     list_no = wl.list_no.strip()
@@ -194,7 +197,7 @@ def post_list(
         _write_history(cl, workshop, wl, price, person_ids, hard)
         if after_rows_hook is not None:
             after_rows_hook(cl)
-        bill = billing.issue_or_adjust(cl, workshop)
+        bill = billing.issue_or_adjust(cl, workshop, today=today)
         after = {**_list_summary(cl), "bill": bill_dict(bill), **(extra_audit or {})}
         record(actor, f"wagelist.{status}", cl, before=before, after=after)
     return PostResult(str(status), cl, bill)

@@ -306,6 +306,7 @@ def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Ou
                 hard_job=hard,
                 derivation=derivation,
                 extra_audit={"registered_persons": sorted(made)} if made else None,
+                today=today,
             )
     except DomainError as err:
         return _rejected(summary, err.problems)
