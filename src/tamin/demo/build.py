@@ -27,9 +27,11 @@ from tamin.accounts.roles import Role
 from tamin.audit import triggers
 from tamin.audit.models import AuditEntry
 from tamin.audit.services import record
+from tamin.contributions.models import Bill, ContributionList, ListRow, Payment
 from tamin.core import jalali
 from tamin.demo import calibration, population, workforce
 from tamin.demo.population import DEPENDANT, MAIN_INSURED, NOT_COVERED, PENSIONER
+from tamin.records.models import HistoryMonth, Objection
 from tamin.registry.models import (
     Branch,
     County,
@@ -47,6 +49,7 @@ from tamin.registry.services.identifiers import (
     INSURANCE_NUMBER_START,
     reserve_block,
 )
+from tamin.relief.models import ForgivenessLine, ForgivenessRun, Installment, InstallmentAgreement
 
 MAX_SCALE = 0.05
 DEFAULT_SCALE = 0.001
@@ -56,6 +59,17 @@ USER_PREFIX = "demo-"
 PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters
 # Tables a demo owns beyond the reference data (provinces, counties, branches stay).
 DEMO_MODELS: tuple[type[models.Model], ...] = (
+    # The contribution cycle (tamin.demo.contributions), children first.
+    ForgivenessLine,
+    ForgivenessRun,
+    Installment,
+    InstallmentAgreement,
+    Objection,
+    HistoryMonth,
+    Payment,
+    Bill,
+    ListRow,
+    ContributionList,
     FamilyRelation,
     Employment,
     Workshop,
@@ -77,6 +91,7 @@ class BuildOptions:
     seed: int = DEFAULT_SEED
     province: str | None = None
     today: dt.date | None = None  # the reference date; today in Tehran unless given (tests fix it)
+    months: int = 0  # months of wage lists, bills and payments before the reference month (`tamin demo`: 6)
 
 
 @dataclass
@@ -98,6 +113,7 @@ class BuildResult:
     timings: dict[str, float]
     calibration: calibration.Calibration
     notes: list[str] = field(default_factory=list)
+    months: tuple[jalali.JalaliMonth, ...] = ()  # of the contribution cycle, oldest first
 
     @property
     def seconds(self) -> float:
@@ -124,6 +140,14 @@ def check_scale(scale: float) -> float:
             f"--scale must be above 0 and at most {MAX_SCALE} (the share of the real population), got {scale}"
         )
     return scale
+
+
+def check_months(months: int) -> int:
+    from tamin.demo.contributions import MAX_MONTHS
+
+    if not 0 <= months <= MAX_MONTHS:
+        raise DemoError(f"--months must be 0–{MAX_MONTHS} (0: no wage lists), got {months}")
+    return months
 
 
 def reference_date(raw: str | None) -> dt.date | None:
@@ -666,6 +690,7 @@ STAFF_NAMES = {
 def build(options: BuildOptions) -> BuildResult:
     """Generate and insert a demo population into a migrated database without demo data."""
     scale = check_scale(options.scale)
+    check_months(options.months)
     code = province_code(options.province)
     codes = [code] if code else sorted(calibration.load().provinces)
     reference = options.today or jalali.today()
@@ -707,9 +732,34 @@ def build(options: BuildOptions) -> BuildResult:
             },
         )
     cal = calibration.load()
-    return BuildResult(
+    result = BuildResult(
         options, reference, counts, generated.per_province, users, timings, cal, list(cal.notes)
     )
+    if options.months:
+        _contribution_cycle(result, users)
+    return result
+
+
+def _contribution_cycle(result: BuildResult, users: list[DemoUser]) -> None:
+    """Wage lists, bills, payments, an instalment plan and an objection for the demo just built."""
+    from tamin.demo import contributions
+
+    o = result.options
+    employer = next(u for u in users if u.role == Role.EMPLOYER)
+    try:
+        cycle = contributions.run(
+            result.reference,
+            months=o.months,
+            seed=o.seed,
+            usernames={u.role: u.username for u in users},
+            workshop=employer.scope["workshop"],
+        )
+    except contributions.CycleError as exc:
+        raise DemoError(str(exc)) from exc
+    result.counts.update(cycle.counts)
+    result.timings.update(cycle.timings)
+    result.notes.extend(cycle.notes)
+    result.months = cycle.months
 
 
 def database_state() -> str:

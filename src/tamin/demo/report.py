@@ -102,6 +102,8 @@ def print_summary(out: Console, result: BuildResult, migrate_seconds: float | No
         "insurance numbers", f"{c['insurance_numbers']:,}", "reserved from the insurance_number sequence"
     )
     t.add_row("demo users", f"{c['users']}", "one per role")
+    if c.get("lists") is not None and result.months:
+        _cycle_rows(t, result)
     out.print(t)
 
     shares = cal.split_shares()
@@ -189,6 +191,34 @@ def print_summary(out: Console, result: BuildResult, migrate_seconds: float | No
     parts = ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items())
     rate = c["persons"] / (result.timings.get("generate", 0) + result.timings.get("insert", 0) or 1)
     out.print(f"Built in {total:.1f}s ({parts}); {rate:,.0f} persons/s generated and inserted.")
+
+
+def _cycle_rows(t: Table, result: BuildResult) -> None:
+    c = result.counts
+    span = f"{result.months[0]}–{result.months[-1]}" if len(result.months) > 1 else str(result.months[0])
+    t.add_row(
+        "wage lists",
+        f"{c['lists']:,}",
+        f"{span}, one per active workshop and month, posted by the batch import; "
+        f"{c['list_rows']:,} rows → {c['history_months']:,} history months",
+    )
+    t.add_row(
+        "bills",
+        f"{c['bills']:,}",
+        f"{c['billed']:,} Rials billed; {c['unpaid_bills']:,} not settled ({c['overdue_bills']:,} overdue)",
+    )
+    t.add_row(
+        "payments",
+        f"{c['payments']:,}",
+        f"{c['paid']:,} Rials paid, {c['late_payments']:,} late; outstanding {c['outstanding']:,} Rials "
+        f"including {c['penalties']:,} of penalties",
+    )
+    t.add_row(
+        "relief",
+        f"{c['agreements'] + c['objections']}",
+        f"{c['agreements']} instalment plan (demo employer's workshop), {c['objections']} open objection "
+        "(demo insured)",
+    )
 
 
 def print_users(out: Console, result: BuildResult, path: Path | None) -> None:

@@ -18,12 +18,14 @@ from tamin.demo.build import (
     BuildOptions,
     DemoError,
     build,
+    check_months,
     check_scale,
     database_state,
     province_code,
     reference_date,
     wipe,
 )
+from tamin.demo.contributions import DEFAULT_MONTHS, MAX_MONTHS
 from tamin.demo.management.commands.serve import DEFAULT_PORT, serve
 
 FOREIGN = (
@@ -45,7 +47,8 @@ def _sqlite_file() -> Path | None:
 class Command(BaseCommand):
     help = (
         "Build a demo database: a synthetic population calibrated to published SSO figures, employers, "
-        "workshops, employments and one user per role; then serve it."
+        "workshops, employments, months of wage lists with their bills, payments and history, and one "
+        "user per role; then serve it."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -66,6 +69,13 @@ class Command(BaseCommand):
             help="reference date, Jalali (1404/07/09) or ISO (2025-10-01); default today in Tehran. "
             "The same seed and date give the same database.",
         )
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=DEFAULT_MONTHS,
+            help=f"months of wage lists, bills and payments before the reference month (default "
+            f"{DEFAULT_MONTHS}, at most {MAX_MONTHS}; 0 for none)",
+        )
         parser.add_argument("--no-serve", action="store_true", help="build only, do not start the server")
         parser.add_argument(
             "--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})"
@@ -76,6 +86,7 @@ class Command(BaseCommand):
             code = province_code(options["province"])
             scale = check_scale(options["scale"])
             today = reference_date(options["date"])
+            months = check_months(options["months"])
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         if not 0 < options["port"] < 65536:
@@ -89,7 +100,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot prepare the database: {exc}") from exc
         migrate_seconds = time.perf_counter() - t0
         try:
-            result = build(BuildOptions(scale=scale, seed=options["seed"], province=code, today=today))
+            result = build(
+                BuildOptions(scale=scale, seed=options["seed"], province=code, today=today, months=months)
+            )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         report.print_summary(out, result, migrate_seconds)
