@@ -27,6 +27,7 @@ from tamin.accounts.roles import Role
 from tamin.audit import triggers
 from tamin.audit.models import AuditEntry
 from tamin.audit.services import record
+from tamin.benefits.models import PayrollLine, PayrollRun, PensionAward
 from tamin.contributions.models import Bill, ContributionList, ListRow, Payment
 from tamin.core import jalali
 from tamin.demo import calibration, population, workforce
@@ -59,6 +60,10 @@ USER_PREFIX = "demo-"
 PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters
 # Tables a demo owns beyond the reference data (provinces, counties, branches stay).
 DEMO_MODELS: tuple[type[models.Model], ...] = (
+    # Pensions and the payroll (tamin.demo.pensions), children first.
+    PayrollLine,
+    PayrollRun,
+    PensionAward,
     # The contribution cycle (tamin.demo.contributions), children first.
     ForgivenessLine,
     ForgivenessRun,
@@ -92,6 +97,7 @@ class BuildOptions:
     province: str | None = None
     today: dt.date | None = None  # the reference date; today in Tehran unless given (tests fix it)
     months: int = 0  # months of wage lists, bills and payments before the reference month (`tamin demo`: 6)
+    payroll_months: int = 0  # pension payroll months ending at the reference month (`tamin demo`: 6)
 
 
 @dataclass
@@ -114,6 +120,8 @@ class BuildResult:
     calibration: calibration.Calibration
     notes: list[str] = field(default_factory=list)
     months: tuple[jalali.JalaliMonth, ...] = ()  # of the contribution cycle, oldest first
+    payroll_months: tuple[jalali.JalaliMonth, ...] = ()  # of the pension payroll, oldest first
+    late_increase_year: int | None = None  # the yearly increase the payroll replays as decided late
 
     @property
     def seconds(self) -> float:
@@ -147,6 +155,14 @@ def check_months(months: int) -> int:
 
     if not 0 <= months <= MAX_MONTHS:
         raise DemoError(f"--months must be 0–{MAX_MONTHS} (0: no wage lists), got {months}")
+    return months
+
+
+def check_payroll_months(months: int) -> int:
+    from tamin.demo.pensions import MAX_PAYROLL_MONTHS
+
+    if not 0 <= months <= MAX_PAYROLL_MONTHS:
+        raise DemoError(f"--payroll-months must be 0–{MAX_PAYROLL_MONTHS} (0: no pensions), got {months}")
     return months
 
 
@@ -691,6 +707,7 @@ def build(options: BuildOptions) -> BuildResult:
     """Generate and insert a demo population into a migrated database without demo data."""
     scale = check_scale(options.scale)
     check_months(options.months)
+    check_payroll_months(options.payroll_months)
     code = province_code(options.province)
     codes = [code] if code else sorted(calibration.load().provinces)
     reference = options.today or jalali.today()
@@ -737,6 +754,8 @@ def build(options: BuildOptions) -> BuildResult:
     )
     if options.months:
         _contribution_cycle(result, users)
+    if options.payroll_months:
+        _pensions(result, users)
     return result
 
 
@@ -760,6 +779,23 @@ def _contribution_cycle(result: BuildResult, users: list[DemoUser]) -> None:
     result.timings.update(cycle.timings)
     result.notes.extend(cycle.notes)
     result.months = cycle.months
+
+
+def _pensions(result: BuildResult, users: list[DemoUser]) -> None:
+    """Pension awards for the demo's pensioners and the payroll months ending at the reference month."""
+    from tamin.demo import pensions
+
+    o = result.options
+    pensioner = next((u.username for u in users if u.role == Role.PENSIONER), None)
+    try:
+        done = pensions.run(result.reference, months=o.payroll_months, seed=o.seed, pensioner=pensioner)
+    except pensions.PensionsError as exc:
+        raise DemoError(str(exc)) from exc
+    result.counts.update(done.counts)
+    result.timings.update(done.timings)
+    result.notes.extend(done.notes)
+    result.payroll_months = done.months
+    result.late_increase_year = done.late_year
 
 
 def database_state() -> str:

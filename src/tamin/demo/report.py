@@ -102,6 +102,8 @@ def print_summary(out: Console, result: BuildResult, migrate_seconds: float | No
         "insurance numbers", f"{c['insurance_numbers']:,}", "reserved from the insurance_number sequence"
     )
     t.add_row("demo users", f"{c['users']}", "one per role")
+    if result.payroll_months:
+        _payroll_row(t, result)
     if c.get("lists") is not None and result.months:
         _cycle_rows(t, result)
     out.print(t)
@@ -218,6 +220,19 @@ def _cycle_rows(t: Table, result: BuildResult) -> None:
         f"{c['agreements'] + c['objections']}",
         f"{c['agreements']} instalment plan (demo employer's workshop), {c['objections']} open objection "
         "(demo insured)",
+    )
+
+
+def _payroll_row(t: Table, result: BuildResult) -> None:
+    c = result.counts
+    months = result.payroll_months
+    late = f", {result.late_increase_year} increase decided late" if result.late_increase_year else ""
+    t.add_row(
+        "pension awards",
+        f"{c['pension_awards']:,}",
+        f"{c['pension_awards_pro_rata']:,} pro rata; payroll {months[0]}–{months[-1]} ({c['payroll_months']} "
+        f"months{late}): {c['payroll_last_net']:,} Rials paid in {months[-1]}, "
+        f"{c['payroll_arrears']:,} Rials of arrears",
     )
 
 

@@ -19,6 +19,7 @@ from tamin.demo.build import (
     DemoError,
     build,
     check_months,
+    check_payroll_months,
     check_scale,
     database_state,
     province_code,
@@ -27,6 +28,7 @@ from tamin.demo.build import (
 )
 from tamin.demo.contributions import DEFAULT_MONTHS, MAX_MONTHS
 from tamin.demo.management.commands.serve import DEFAULT_PORT, serve
+from tamin.demo.pensions import DEFAULT_PAYROLL_MONTHS, MAX_PAYROLL_MONTHS
 
 FOREIGN = (
     "The database already holds registry data that `tamin demo` did not create; refusing to wipe it. "
@@ -76,6 +78,14 @@ class Command(BaseCommand):
             help=f"months of wage lists, bills and payments before the reference month (default "
             f"{DEFAULT_MONTHS}, at most {MAX_MONTHS}; 0 for none)",
         )
+        parser.add_argument(
+            "--payroll-months",
+            type=int,
+            default=DEFAULT_PAYROLL_MONTHS,
+            help=f"pension payroll months ending at the reference month, with an award for every pensioner "
+            f"(default {DEFAULT_PAYROLL_MONTHS}, at most {MAX_PAYROLL_MONTHS}; extended back to include one "
+            "yearly increase decided late; 0 for no pensions)",
+        )
         parser.add_argument("--no-serve", action="store_true", help="build only, do not start the server")
         parser.add_argument(
             "--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})"
@@ -87,6 +97,7 @@ class Command(BaseCommand):
             scale = check_scale(options["scale"])
             today = reference_date(options["date"])
             months = check_months(options["months"])
+            payroll_months = check_payroll_months(options["payroll_months"])
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         if not 0 < options["port"] < 65536:
@@ -101,7 +112,14 @@ class Command(BaseCommand):
         migrate_seconds = time.perf_counter() - t0
         try:
             result = build(
-                BuildOptions(scale=scale, seed=options["seed"], province=code, today=today, months=months)
+                BuildOptions(
+                    scale=scale,
+                    seed=options["seed"],
+                    province=code,
+                    today=today,
+                    months=months,
+                    payroll_months=payroll_months,
+                )
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
