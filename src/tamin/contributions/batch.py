@@ -884,11 +884,6 @@ def _insert_persons(
     """Person rows for the registering rows (global row numbers), as register_missing writes them."""
     from tamin.contributions import transfer
     from tamin.registry.models import Person
-    from tamin.registry.services.identifiers import (
-        INSURANCE_NUMBER_SEQUENCE,
-        INSURANCE_NUMBER_START,
-        reserve_block,
-    )
 
     def column(name: str) -> np.ndarray:
         return np.concatenate([wl.column(name) for wl in lists])[rows]
@@ -896,26 +891,8 @@ def _insert_persons(
     n = rows.size
     born = [transfer._birth_date(b) for b in column("DSW_BDATE").tolist()]
     sex = [transfer._SEX.get(transfer.normalize(x).strip()) for x in column("DSW_SEX").tolist()]
-    listed = np.strings.strip(np.asarray(column("DSW_ID1"), dtype=str))
-    listed = np.where(np.strings.isdigit(listed), np.strings.zfill(listed, 10), "")
-    candidates = [x for x in np.unique(listed).tolist() if x.strip("0")]
-    taken: set[str] = set()
-    for i in range(0, len(candidates), _CHUNK):
-        taken.update(
-            Person.objects.filter(insurance_number__in=candidates[i : i + _CHUNK]).values_list(
-                "insurance_number", flat=True
-            )
-        )
     # A number already used by a person registered earlier in the batch is taken by then.
-    _, first_use = np.unique(listed, return_index=True)
-    repeated = np.ones(n, dtype=bool)
-    repeated[first_use] = False
-    need = (np.strings.strip(listed, "0") == "") | np.isin(listed, list(taken)) | repeated
-    if need.any():
-        block = reserve_block(INSURANCE_NUMBER_SEQUENCE, int(need.sum()), INSURANCE_NUMBER_START)
-        fresh = np.strings.zfill(np.arange(block, block + int(need.sum())).astype(str), 10)
-        listed = listed.astype("<U10")
-        listed[need] = fresh
+    listed = transfer.insurance_numbers(column("DSW_ID1"))
     nat = np.strings.strip(np.asarray(column("DSW_NAT"), dtype=str))
     stamp = _stamp(timezone.now())
     branch = np.array([workshops[k].branch_id for k in lst.tolist()], dtype=np.int64)  # type: ignore[union-attr]

@@ -161,6 +161,31 @@ def _birth_date(raw: str) -> dt.date | None:
         return None
 
 
+def insurance_numbers(listed: np.ndarray) -> np.ndarray:
+    """Insurance numbers for persons registered from list rows (DSW_ID1 as read): the list's number is
+    kept unless blank, zero, already someone else's, or used by an earlier row; the rest get fresh ones."""
+    listed = np.strings.strip(np.asarray(listed, dtype=str))
+    listed = np.where(np.strings.isdigit(listed), np.strings.zfill(listed, 10), "")
+    candidates = [x for x in np.unique(listed).tolist() if x.strip("0")]
+    taken: set[str] = set()
+    for i in range(0, len(candidates), _CHUNK):
+        taken.update(
+            Person.objects.filter(insurance_number__in=candidates[i : i + _CHUNK]).values_list(
+                "insurance_number", flat=True
+            )
+        )
+    _, first_use = np.unique(listed, return_index=True)
+    repeated = np.ones(listed.size, dtype=bool)
+    repeated[first_use] = False
+    need = (np.strings.strip(listed, "0") == "") | np.isin(listed, list(taken)) | repeated
+    if need.any():
+        block = reserve_block(INSURANCE_NUMBER_SEQUENCE, int(need.sum()), INSURANCE_NUMBER_START)
+        fresh = np.strings.zfill(np.arange(block, block + int(need.sum())).astype(str), 10)
+        listed = listed.astype("<U10")
+        listed[need] = fresh
+    return listed
+
+
 def register_missing(
     wl: WageList, codes: np.ndarray, known: dict[str, tuple[int, bool, str]], workshop: Workshop
 ) -> tuple[dict[str, int], list[Problem]]:
@@ -196,26 +221,7 @@ def register_missing(
         ))  # fmt: skip
     if problems:
         return {}, problems
-    # The insurance number the list gives is kept unless blank, zero, or already someone else's.
-    listed = np.strings.strip(np.asarray(wl.column("DSW_ID1"), dtype=str))[rows]
-    listed = np.where(np.strings.isdigit(listed), np.strings.zfill(listed, 10), "")
-    candidates = [x for x in np.unique(listed).tolist() if x.strip("0")]
-    taken: set[str] = set()
-    for i in range(0, len(candidates), _CHUNK):
-        taken.update(
-            Person.objects.filter(insurance_number__in=candidates[i : i + _CHUNK]).values_list(
-                "insurance_number", flat=True
-            )
-        )
-    _, first_use = np.unique(listed, return_index=True)
-    repeated = np.ones(n, dtype=bool)
-    repeated[first_use] = False
-    need = (np.strings.strip(listed, "0") == "") | np.isin(listed, list(taken)) | repeated
-    if need.any():
-        block = reserve_block(INSURANCE_NUMBER_SEQUENCE, int(need.sum()), INSURANCE_NUMBER_START)
-        fresh = np.strings.zfill(np.arange(block, block + int(need.sum())).astype(str), 10)
-        listed = listed.astype("<U10")
-        listed[need] = fresh
+    listed = insurance_numbers(np.asarray(wl.column("DSW_ID1"), dtype=str)[rows])
     nat = np.strings.strip(np.asarray(wl.column("DSW_NAT"), dtype=str)[rows])
     now = timezone.now()
     stamp = now.isoformat() if connection.vendor == "postgresql" else now.replace(tzinfo=None).isoformat(" ")
