@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,18 @@ DECLARED = (
     ("DSK_TMASH", "wage_subject"), ("DSK_TBIME", "insured_share"), ("DSK_TKOSO", "employer_share"),
     ("DSK_BIC", "unemployment_share"),
 )  # fmt: skip
+
+
+def problem_dict(p: Problem) -> dict[str, Any]:
+    """A wage-list problem as every output shows it: always the same six keys, for machines to match."""
+    return {
+        "code": p.code,
+        "message": p.message,
+        "file": p.file,
+        "record": p.record,
+        "field": p.field,
+        "severity": p.severity,
+    }
 
 
 @dataclass(frozen=True)
@@ -61,16 +74,6 @@ class CheckResult:
             h = self.wage_list.header
             return f"{h.get('DSK_YY', '')}-{h.get('DSK_MM', '')}"
 
-    def _problem(self, p: Problem) -> dict[str, object]:
-        return {
-            "code": p.code,
-            "message": p.message,
-            "file": p.file,
-            "record": p.record,
-            "field": p.field,
-            "severity": p.severity,
-        }
-
     def as_dict(self, rows: bool = False) -> dict[str, object]:
         """The JSON-ready summary (`tamin wagelist check --json` prints one per line)."""
         wl = self.wage_list
@@ -93,8 +96,8 @@ class CheckResult:
         out["ok"] = self.ok
         out["error_count"] = sum(self._severity_counts(ERROR).values())
         out["warning_count"] = sum(self._severity_counts(WARNING).values())
-        out["errors"] = [self._problem(p) for p in self.errors]
-        out["warnings"] = [self._problem(p) for p in self.warnings]
+        out["errors"] = [problem_dict(p) for p in self.errors]
+        out["warnings"] = [problem_dict(p) for p in self.warnings]
         out["derivation"] = self.price.derivation.as_dict() if self.price is not None else None
         if rows:
             out["rows"] = self._rows()

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tamin.contributions import posting
+from tamin.contributions.checking import problem_dict
 from tamin.contributions.models import ROW_NUMBER_COLUMNS, ROW_TEXT_COLUMNS, ContributionList, ListRow
 from tamin.contributions.wagelist import SourceFile, WageList
 from tamin.core import jalali
@@ -48,17 +49,6 @@ class Outcome:
     status: str
     summary: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
-
-
-def _problem_dict(p: Problem) -> dict[str, Any]:
-    return {
-        "code": p.code,
-        "message": p.message,
-        "file": p.file,
-        "record": p.record,
-        "field": p.field,
-        "severity": p.severity,
-    }
 
 
 # --- finding the pairs -------------------------------------------------------------------------------
@@ -326,7 +316,7 @@ def _rejected(summary: dict[str, Any], problems: list[Problem]) -> Outcome:
     known = {json.dumps(e, sort_keys=True, ensure_ascii=False) for e in summary.get("errors", [])}
     extra = [
         d
-        for d in map(_problem_dict, problems)
+        for d in map(problem_dict, problems)
         if json.dumps(d, sort_keys=True, ensure_ascii=False) not in known
     ]
     summary["errors"] = [*summary.get("errors", []), *extra]
@@ -344,7 +334,7 @@ def import_paths(paths: list[Path], *, actor: Any = None, as_json: bool, out: Te
 
         user = User.objects.filter(username=actor, is_active=True).first()
         if user is None:
-            _print(out, as_json, {"status": "rejected", "errors": [_problem_dict(Problem(
+            _print(out, as_json, {"status": "rejected", "errors": [problem_dict(Problem(
                 "actor.unknown", f"کاربری به نام «{actor}» نیست یا فعال نیست.", "actor"))]})  # fmt: skip
             return 2
         actor = user
@@ -352,7 +342,7 @@ def import_paths(paths: list[Path], *, actor: Any = None, as_json: bool, out: Te
     try:
         pairs = _pairs([Path(p) for p in paths])
     except DomainError as err:
-        _print(out, as_json, {"status": "rejected", "errors": [_problem_dict(p) for p in err.problems]})
+        _print(out, as_json, {"status": "rejected", "errors": [problem_dict(p) for p in err.problems]})
         return 2
     if not pairs:
         _print(
@@ -361,7 +351,7 @@ def import_paths(paths: list[Path], *, actor: Any = None, as_json: bool, out: Te
             {
                 "status": "rejected",
                 "errors": [
-                    _problem_dict(
+                    problem_dict(
                         Problem(
                             "wagelist.none",
                             "هیچ لیستی (DSKKAR00/DSKWOR00) در مسیرهای داده‌شده پیدا نشد.",
@@ -383,7 +373,7 @@ def import_paths(paths: list[Path], *, actor: Any = None, as_json: bool, out: Te
             except DomainError as err:
                 read.append((None, {
                     "kar": str(kar), "wor": str(wor), "status": "rejected", "ok": False, "bill": None,
-                    "errors": [_problem_dict(p) for p in err.problems],
+                    "errors": [problem_dict(p) for p in err.problems],
                 }))  # fmt: skip
         lists = [wl for wl, _ in read if wl is not None]
         outcomes = iter(
@@ -485,7 +475,7 @@ def export_list(workshop: str, month: str, directory: Path, out: TextIO, *, acto
     try:
         jm = JalaliMonth.parse(month)
     except DomainError as err:
-        out.write(json.dumps({"errors": [_problem_dict(p) for p in err.problems]}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"errors": [problem_dict(p) for p in err.problems]}, ensure_ascii=False) + "\n")
         return 2
     lists = list(
         ContributionList.objects.filter(
@@ -498,7 +488,7 @@ def export_list(workshop: str, month: str, directory: Path, out: TextIO, *, acto
         problem = Problem(
             "wagelist.not_found", f"لیستی برای کارگاه {workshop} در ماه {jm} ثبت نشده است.", "workshop"
         )
-        out.write(json.dumps({"errors": [_problem_dict(problem)]}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"errors": [problem_dict(problem)]}, ensure_ascii=False) + "\n")
         return 2
     directory = Path(directory)
     for cl in lists:

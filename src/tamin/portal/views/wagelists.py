@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 
 from tamin.accounts.permissions import allowed
 from tamin.contributions import submission
-from tamin.contributions.checking import CheckResult
+from tamin.contributions.checking import CheckResult, problem_dict
 from tamin.contributions.forms import (
     DERIVED,
     HEADER_FIELDS,
@@ -63,10 +63,7 @@ STATUS_TEXT = {
 
 
 def _problem(p: Problem | dict[str, Any]) -> dict[str, Any]:
-    d = p if isinstance(p, dict) else {
-        "code": p.code, "message": p.message, "field": p.field, "record": p.record, "file": p.file,
-        "severity": p.severity,
-    }  # fmt: skip
+    d = p if isinstance(p, dict) else problem_dict(p)
     return {**d, "label": FIELD_LABELS.get(d.get("field") or "", d.get("field") or "")}
 
 
