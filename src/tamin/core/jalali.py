@@ -80,8 +80,8 @@ class JalaliMonth:
     @classmethod
     def of(cls, d: dt.date) -> JalaliMonth:
         """The Jalali month containing a Gregorian date."""
-        j = jdatetime.date.fromgregorian(date=_as_date(d))
-        return cls(j.year, j.month)
+        y, m, _ = jalali_parts(d)
+        return cls(y, m)
 
     @property
     def index(self) -> int:
@@ -160,12 +160,25 @@ def parse_jalali_date(s: str, field: str = "date") -> dt.date:
         raise InvalidJalaliDate("jalali.range", f"تاریخ {text} در تقویم شمسی وجود ندارد.", field) from None
 
 
+@lru_cache(maxsize=8192)
+def _parts(d: dt.date) -> tuple[int, int, int]:
+    j = jdatetime.date.fromgregorian(date=d)
+    return j.year, j.month, j.day
+
+
+def jalali_parts(d: dt.date | dt.datetime) -> tuple[int, int, int]:
+    """(year, month, day) of a Gregorian date. Cached: a batch of lists formats the same few dates
+    (a month's first and last days, parameter dates) thousands of times, and jdatetime's conversion
+    is the costly part."""
+    return _parts(_as_date(d))
+
+
 def format_jalali(d: dt.date | dt.datetime | None, sep: str = "/") -> str:
     """'1404/07/01' for a Gregorian date; '' for None (an empty cell, not an error)."""
     if d is None:
         return ""
-    j = jdatetime.date.fromgregorian(date=_as_date(d))
-    return f"{j.year:04d}{sep}{j.month:02d}{sep}{j.day:02d}"
+    y, m, day = jalali_parts(d)
+    return f"{y:04d}{sep}{m:02d}{sep}{day:02d}"
 
 
 def format_jalali_fa(d: dt.date | dt.datetime | None, sep: str = "/") -> str:
@@ -174,7 +187,7 @@ def format_jalali_fa(d: dt.date | dt.datetime | None, sep: str = "/") -> str:
 
 
 def jalali_year(d: dt.date) -> int:
-    return jdatetime.date.fromgregorian(date=_as_date(d)).year
+    return jalali_parts(d)[0]
 
 
 def _tehran() -> dt.tzinfo:
