@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pytest
 
@@ -15,6 +16,8 @@ from tamin.core.errors import Conflict, DomainError, Forbidden
 from tamin.relief import installments
 from tamin.relief.models import AgreementStatus, Installment, InstallmentAgreement
 from tamin.relief.services import load_positions, penalty_relief, standing
+from tamin.rules import installments as plan_rules
+from tamin.rules.params import PARAMETER_DIR, load_parameters
 from tests.relief.factories import J, bill, payment
 
 REQUEST_DAY, APPROVAL_DAY = J("1404/02/10"), J("1404/02/15")
@@ -234,3 +237,81 @@ def test_api_request_approve_and_refusals(world, debt, employer, staff, client):
     assert status == 403
     status, body = _api(client, employer, "GET", f"/workshops/{code}/installments")
     assert status == 200 and [a["id"] for a in body] == [agreement_id]
+
+
+# --- approval by the debt's size -----------------------------------------------------------------------
+
+
+def _ceilings(tmp_path, branch: int, province: int):
+    """The shipped parameters plus approval ceilings from 1404/01/01 (none is shipped: none was found)."""
+    for f in PARAMETER_DIR.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    extra = "".join(
+        f"\ninstallment.approval.{level}.max_debt:\n  description: test\n  unit: rial\n  values:\n"
+        f"    - from: 1404/01/01\n      value: {value}\n      source: test\n      confidence: unverified\n"
+        "      note: test\n"
+        for level, value in (("branch", branch), ("province", province))
+    )
+    path = tmp_path / "installments.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return load_parameters(tmp_path)
+
+
+def test_a_debt_above_the_branch_ceiling_is_decided_by_the_province(
+    world, debt, employer, staff, client, monkeypatch, tmp_path
+):
+    # Branch up to 100,000,000 rial, province up to 10,000,000,000: the ~600,000,000 debt is the
+    # province office's to decide; neither the branch nor headquarters may.
+    custom = _ceilings(tmp_path, 100_000_000, 10_000_000_000)
+    monkeypatch.setattr(plan_rules, "default_parameters", lambda: custom)
+    agreement = installments.request(employer, world.workshop_a, months=12, on=REQUEST_DAY)
+    audits = AuditEntry.objects.count()
+    for user in (staff, world.users[Role.HQ_MANAGER]):
+        for decide in (
+            lambda u: installments.approve(u, agreement, on=APPROVAL_DAY),
+            lambda u: installments.reject(u, agreement, note="بدهی قطعی نیست"),
+        ):
+            with pytest.raises(Forbidden) as err:
+                decide(user)
+            assert (err.value.code, err.value.field) == ("installment.approval_level", "debt"), user.username
+            assert "اداره کل استان" in err.value.message
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.REQUESTED and not Installment.objects.exists()
+    assert AuditEntry.objects.count() == audits
+    # The employer still may not decide anything.
+    with pytest.raises(Forbidden) as err:
+        installments.approve(employer, agreement, on=APPROVAL_DAY)
+    assert err.value.code == "auth.forbidden"
+
+    manager = world.users[Role.PROVINCE_MANAGER]
+    status, body = _api(
+        client, manager, "POST", f"/installments/{agreement.pk}/approve", {"on": "1404/02/15"}
+    )
+    assert status == 200 and body["status"] == "active" and len(body["schedule"]) == 13
+    agreement.refresh_from_db()
+    assert agreement.derivation["limits"]["approval"] == "province"
+    assert "installment.approval.province.max_debt" in agreement.derivation["sources"]
+
+
+def test_without_ceilings_only_the_branch_decides(world, debt, employer, staff):
+    agreement = installments.request(employer, world.workshop_a, months=12, on=REQUEST_DAY)
+    for user in (world.users[Role.PROVINCE_MANAGER], world.users[Role.HQ_MANAGER]):
+        with pytest.raises(Forbidden) as err:
+            installments.approve(user, agreement, on=APPROVAL_DAY)
+        assert err.value.code == "auth.forbidden", user.username
+    done = installments.approve(staff, agreement, on=APPROVAL_DAY)
+    assert done.derivation["limits"]["approval"] == "branch"
+
+
+def test_relief_permissions_live_in_the_one_table():
+    from tamin.accounts.permissions import READERS, WRITERS
+    from tamin.relief import services
+
+    assert not hasattr(services, "ACTIONS")
+    assert WRITERS["installment.request"] == {Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN}
+    assert WRITERS["installment.decide"] == {Role.BRANCH_STAFF, Role.ADMIN}
+    assert WRITERS["installment.decide.province"] == {Role.PROVINCE_MANAGER, Role.ADMIN}
+    assert WRITERS["installment.decide.hq"] == {Role.HQ_MANAGER, Role.ADMIN}
+    assert WRITERS["forgiveness.run"] == {Role.HQ_MANAGER, Role.ADMIN}
+    assert READERS["relief.read"] == READERS["debt.read"]  # agreements and forgiveness are part of the debt
+    assert set(services.DECIDE.values()) <= set(WRITERS)

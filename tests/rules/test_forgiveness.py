@@ -46,7 +46,7 @@ def debts(months: list[int], **columns: np.ndarray) -> dict[str, np.ndarray]:
 
 def test_the_campaigns_and_their_windows() -> None:
     ids = [c.id for c in campaigns()]
-    assert ids == ["c1397_art13", "c1402_khordad"]
+    assert ids == ["c1392_budget", "c1397_art13", "c1402_khordad"]
     c = campaign("c1397_art13")
     assert (format_jalali(c.start), format_jalali(c.deadline)) == ("1397/02/10", "1397/04/10")
     assert c.condition == PAID_OR_INSTALLED and c.covers == ("late_list", "late_payment")
@@ -55,7 +55,7 @@ def test_the_campaigns_and_their_windows() -> None:
         campaign("c1300_none")
 
 
-@pytest.mark.parametrize("cid", ["c1397_art13", "c1402_khordad"])
+@pytest.mark.parametrize("cid", ["c1392_budget", "c1397_art13", "c1402_khordad"])
 def test_campaigns_on_either_side_of_their_window(cid: str) -> None:
     c = campaign(cid)
     assert cid in [x.id for x in campaigns(c.start)]
@@ -90,6 +90,27 @@ def test_worked_example_art13_bylaw_table() -> None:
     ]
     assert out["late_list_forgiven"][1] == 4_250_001  # 85 % of 5,000,001 = 4,250,000.85 → half up
     assert (out["total_forgiven"] == out["late_list_forgiven"] + out["late_payment_forgiven"]).all()
+
+
+def test_worked_example_1392_budget_law() -> None:
+    # Budget Law 1392 item 88: settle or determine the principal of debts up to the end of 1391 between
+    # 1392/04/19 and 1392/10/19 → all penalties forgiven, whatever the plan's length up to 36 months.
+    c = campaign("c1392_budget")
+    assert (format_jalali(c.start), format_jalali(c.deadline)) == ("1392/04/19", "1392/10/19")
+    assert c.condition == PAID_OR_INSTALLED and c.covers == ("late_list", "late_payment")
+    assert [c.percent_for(m) for m in (0, 1, 36, 37)] == [100, 100, 100, 0]
+    d = debts(
+        [139112, 139112, 139112, 139201, 139112],
+        principal_paid_on=days("1392/10/19", None, None, "1392/05/01", "1392/10/20"),
+        agreement_signed_on=days(None, "1392/10/19", "1392/06/01", None, None),
+        installment_months=np.array([0, 36, 37, 0, 0], dtype=np.int64),
+    )
+    out = forgiven(c, d, j("1392/12/01"))
+    # paid on the deadline; 36-month plan on the deadline; 37 months (beyond Art. 46); Farvardin 1392 is
+    # outside the campaign; paid a day late.
+    assert out["covered"].tolist() == [True, True, True, False, True]
+    assert out["percent"].tolist() == [100, 100, 0, 0, 0]
+    assert out["total_forgiven"].tolist() == [17_345_680, 17_345_680, 0, 0, 0]
 
 
 def test_debt_months_either_side_of_the_range() -> None:

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from tamin.core.errors import DomainError
 from tamin.core.jalali import JalaliMonth, format_jalali, parse_jalali_date
-from tamin.rules.installments import installment_plan, max_months_for, missed
+from tamin.rules.installments import (
+    approval_level,
+    approval_levels,
+    installment_plan,
+    limits_for,
+    max_months_for,
+    missed,
+)
 from tamin.rules.params import PARAMETER_DIR, ParameterSet, default_parameters, load_parameters
 
 P = default_parameters()
@@ -41,6 +48,22 @@ def params_with(tmp_path: Path, name: str, value: int) -> ParameterSet:
     changed = load_parameters(tmp_path)
     assert changed.value(name, ON) == value
     return changed
+
+
+def params_plus(tmp_path: Path, extra: str) -> ParameterSet:
+    """The shipped parameters with `extra` (YAML parameters) appended to installments.yaml."""
+    for f in PARAMETER_DIR.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    path = tmp_path / "installments.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+    return load_parameters(tmp_path)
+
+
+def _param(name: str, value: int, unit: str, start: str = "1404/01/01") -> str:
+    return (
+        f"{name}:\n  description: test\n  unit: {unit}\n  values:\n    - from: {start}\n"
+        f"      value: {value}\n      source: test\n      confidence: unverified\n      note: test\n"
+    )
 
 
 # --- the schedule --------------------------------------------------------------------------------------
@@ -189,3 +212,63 @@ def test_no_grace_applies_article_46_literally(tmp_path: Path) -> None:
     status = missed(plan, [(ON, plan.down_payment)], j("1404/09/01"), params=strict)
     assert status.state == "void" and format_jalali(status.void_on) == "1404/09/01"
     assert missed(plan, [(ON, plan.down_payment)], j("1404/08/30"), params=strict).state == "active"
+
+
+# --- optional structure: a band's own down payment, approval ceilings ----------------------------------
+
+
+def test_a_band_may_have_its_own_down_payment(tmp_path: Path) -> None:
+    p = params_plus(tmp_path, _param("installment.band.1.down_payment_percent", 20, "percent"))
+    # Band 1 (up to 1,000,000,000): 20 % from 1404/01/01; before that, and in band 2, the general 10 %.
+    plan = installment_plan(500_000_000, requested_months=10, on=ON, params=p)
+    assert plan.down_payment == 100_000_000 and plan.principal[1:].tolist() == [40_000_000] * 10
+    assert plan.derivation["limits"]["band"] == 1
+    assert "installment.band.1.down_payment_percent" in plan.derivation["sources"]
+    assert "installment.down_payment_percent" not in plan.derivation["sources"]
+    before = installment_plan(500_000_000, requested_months=10, on=j("1403/12/30"), params=p)
+    assert before.down_payment == 50_000_000 and before.principal[1:].tolist() == [45_000_000] * 10
+    band2 = installment_plan(2_000_000_000, requested_months=24, on=ON, params=p)
+    assert band2.down_payment == 200_000_000 and band2.derivation["limits"]["band"] == 2
+    above = limits_for(10**11, ON, params=p)
+    assert (above.band, above.max_months, above.down_payment_percent) == (None, 36, 10)
+
+
+def test_without_ceilings_the_branch_decides_every_size() -> None:
+    # The shipped parameters set no approval ceiling (none was found in any source).
+    assert approval_levels(ON) == ("branch",)
+    assert approval_level(1, ON) == approval_level(10**15, ON) == "branch"
+    plan = installment_plan(2_000_000_000, requested_months=12, on=ON)
+    assert (plan.derivation["limits"]["approval"], plan.derivation["limits"]["approval_fa"]) == (
+        "branch",
+        "شعبه",
+    )
+
+
+def test_approval_ceilings_either_side(tmp_path: Path) -> None:
+    p = params_plus(
+        tmp_path,
+        _param("installment.approval.branch.max_debt", 5_000_000_000, "rial")
+        + "\n"
+        + _param("installment.approval.province.max_debt", 50_000_000_000, "rial"),
+    )
+    assert approval_levels(ON, params=p) == ("branch", "province", "hq")
+    assert [approval_level(d, ON, params=p) for d in (1, 5_000_000_000, 5_000_000_001)] == [
+        "branch",
+        "branch",
+        "province",
+    ]
+    assert approval_level(50_000_000_000, ON, params=p) == "province"
+    assert approval_level(50_000_000_001, ON, params=p) == "hq"
+    plan = installment_plan(60_000_000_000, requested_months=36, on=ON, params=p)
+    assert plan.derivation["limits"]["approval"] == "hq"
+    assert "installment.approval.province.max_debt" in plan.derivation["sources"]
+    # The ceilings are dated: before 1404/01/01 the branch decides everything.
+    assert approval_levels(j("1403/12/30"), params=p) == ("branch",)
+    assert approval_level(60_000_000_000, j("1403/12/30"), params=p) == "branch"
+
+
+def test_a_branch_ceiling_alone_sends_larger_debts_to_the_province(tmp_path: Path) -> None:
+    p = params_plus(tmp_path, _param("installment.approval.branch.max_debt", 5_000_000_000, "rial"))
+    assert approval_levels(ON, params=p) == ("branch", "province")
+    assert approval_level(5_000_000_000, ON, params=p) == "branch"
+    assert approval_level(10**15, ON, params=p) == "province"

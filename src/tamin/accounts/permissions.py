@@ -25,6 +25,26 @@ WRITERS: dict[str, frozenset[str]] = {
     "payment.record": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
     "objection.file": frozenset({Role.INSURED, Role.PENSIONER, Role.BRANCH_STAFF, Role.ADMIN}),
     "objection.resolve": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    # pension payroll (tamin.benefits.payroll): a month's run is headquarters' business; a deduction
+    # (loan instalment, supplementary insurance, court order) is entered by the branch
+    "payroll.run": frozenset({Role.ADMIN, Role.HQ_MANAGER}),
+    "payroll.deduction": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    # pension claims (tamin.benefits.claims): the insured applies for themself, branch staff for anyone in
+    # scope; a claim is prepared by one staff member (maker) and approved by another (checker).
+    "claim.submit": frozenset({Role.INSURED, Role.BRANCH_STAFF, Role.ADMIN}),
+    "claim.withdraw": frozenset({Role.INSURED, Role.BRANCH_STAFF, Role.ADMIN}),
+    "claim.prepare": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    "claim.approve": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    "claim.reject": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    # relief: installments and forgiveness (tamin.relief). The employer (or branch staff for them) asks;
+    # who decides depends on the debt's size (rules.installments.approval_level): the branch, the
+    # province office or headquarters. A forgiveness campaign is national: nationwide roles apply it.
+    "installment.request": frozenset({Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN}),
+    "installment.decide": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
+    "installment.decide.province": frozenset({Role.PROVINCE_MANAGER, Role.ADMIN}),
+    "installment.decide.hq": frozenset({Role.HQ_MANAGER, Role.ADMIN}),
+    "forgiveness.run": frozenset({Role.HQ_MANAGER, Role.ADMIN}),
+    # end relief
 }
 
 READERS: dict[str, frozenset[str]] = {
@@ -40,6 +60,23 @@ READERS: dict[str, frozenset[str]] = {
     "debt.read": frozenset(
         {Role.EMPLOYER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.AUDITOR, Role.ADMIN}
     ),
+    # pension claims: the person's own, and SSO staff within their scope; never the employer
+    "claim.read": frozenset(
+        {
+            Role.INSURED,
+            Role.PENSIONER,
+            Role.BRANCH_STAFF,
+            Role.PROVINCE_MANAGER,
+            Role.HQ_MANAGER,
+            Role.AUDITOR,
+            Role.ADMIN,
+        }
+    ),
+    # relief: installments and forgiveness — agreements and forgiven penalties are part of the debt
+    "relief.read": frozenset(
+        {Role.EMPLOYER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.AUDITOR, Role.ADMIN}
+    ),
+    # end relief
 }
 
 

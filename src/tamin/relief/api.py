@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from tamin.core.jalali import format_jalali, parse_jalali_date
 from tamin.registry.services.lookups import get_workshop
 from tamin.relief import installments
-from tamin.relief.services import require, scope_agreements
+from tamin.relief.services import require, require_decider, scope_agreements
 
 router = Router(tags=["relief"])
 
@@ -129,10 +129,10 @@ def get_installments(request: HttpRequest, agreement_id: int, as_of: str | None 
 @router.post(
     "/installments/{agreement_id}/approve",
     response=AgreementOut,
-    summary="Approve an instalment request (branch staff of the workshop's branch)",
+    summary="Approve an instalment request (staff of the level the debt's size calls for)",
 )
 def approve_installments(request: HttpRequest, agreement_id: int, payload: DecisionIn):
-    require(request.auth, "installment.decide")
+    require_decider(request.auth)
     agreement = installments.get_agreement(request.auth, agreement_id)
     on = _day(payload.on, "on")
     return installments.describe(installments.approve(request.auth, agreement, on=on, note=payload.note), on)
@@ -144,7 +144,7 @@ def approve_installments(request: HttpRequest, agreement_id: int, payload: Decis
     summary="Reject an instalment request, with the reason",
 )
 def reject_installments(request: HttpRequest, agreement_id: int, payload: DecisionIn):
-    require(request.auth, "installment.decide")
+    require_decider(request.auth)
     agreement = installments.get_agreement(request.auth, agreement_id)
     return installments.describe(installments.reject(request.auth, agreement, note=payload.note))
 

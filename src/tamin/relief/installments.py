@@ -23,7 +23,14 @@ from tamin.core.jalali import format_jalali
 from tamin.registry.models import Workshop
 from tamin.registry.services.lookups import out_of_scope
 from tamin.relief.models import OPEN_STATUSES, AgreementStatus, Installment, InstallmentAgreement
-from tamin.relief.services import opening, require, scope_agreements, standing
+from tamin.relief.services import (
+    opening,
+    require,
+    require_decider,
+    require_level,
+    scope_agreements,
+    standing,
+)
 from tamin.rules import installments as plan_rules
 
 
@@ -142,14 +149,16 @@ def _pending(agreement: InstallmentAgreement) -> InstallmentAgreement:
 def approve(
     actor: Any, agreement: InstallmentAgreement, *, on: dt.date | None = None, note: str = ""
 ) -> InstallmentAgreement:
-    """Branch staff of the workshop's branch approve: the plan is made for the debt owed on `on`."""
-    require(actor, "installment.decide", agreement.workshop)
+    """Staff of the level the debt's size calls for (the workshop's branch unless the parameters set
+    approval ceilings) approve: the plan is made for the debt owed on `on`."""
     on = on or jalali.today()
+    require_decider(actor, agreement.workshop, on)
     if on < agreement.requested_on:
         raise DomainError("installment.date", "تاریخ تأیید نمی‌تواند پیش از تاریخ درخواست باشد.", "on")
     st = _statement(actor, agreement.workshop, on)
     debt = int(st.outstanding)
     plan = plan_rules.installment_plan(debt, requested_months=agreement.requested_months, on=on)
+    require_level(actor, plan.debt, on)
     with transaction.atomic():
         locked = _pending(agreement)
         before = snapshot(locked)
@@ -180,7 +189,9 @@ def approve(
 
 
 def reject(actor: Any, agreement: InstallmentAgreement, *, note: str) -> InstallmentAgreement:
-    require(actor, "installment.decide", agreement.workshop)
+    """Refuse a request, with the reason; the level that would approve it (by the requested debt) decides."""
+    require_decider(actor, agreement.workshop)
+    require_level(actor, agreement.requested_debt, agreement.requested_on)
     note = (note or "").strip()
     if not note:
         raise DomainError("installment.reason", "دلیل رد درخواست را بنویسید.", "note")

@@ -1,5 +1,6 @@
-"""What relief services share: who may do what, the bills and payments as columns, and the relief the
-debt statement must subtract (forgiven penalties, and the penalty an instalment plan stops).
+"""What relief services share: who may do what (the roles live in tamin.accounts.permissions), the bills
+and payments as columns, and the relief the debt statement must subtract (forgiven penalties, and the
+penalty an instalment plan stops).
 
 The statement (`tamin.contributions.billing.statement`) calls `penalty_relief(workshop, as_of)`; nothing
 here imports billing at module level, so the two never load each other in a loop.
@@ -14,11 +15,12 @@ from typing import Any
 import numpy as np
 from django.db.models import Q, QuerySet, Sum
 
-from tamin.accounts import scope
-from tamin.accounts.roles import Role
+from tamin.accounts import permissions, scope
 from tamin.contributions.models import Bill, Payment
+from tamin.core import jalali
 from tamin.core.errors import Forbidden
 from tamin.core.jalali import JalaliMonth
+from tamin.core.money import format_rial
 from tamin.registry.models import Workshop
 from tamin.relief.models import (
     AgreementStatus,
@@ -30,33 +32,46 @@ from tamin.relief.models import (
 from tamin.relief.positions import Positions, positions
 from tamin.rules import installments as plan_rules
 
-# Who may do what (deny by default). Suggested for tamin.accounts.permissions.WRITERS under the same
-# action names; kept here until that table is extended.
-ACTIONS: dict[str, frozenset[str]] = {
-    "relief.read": frozenset(
-        {Role.EMPLOYER, Role.BRANCH_STAFF, Role.PROVINCE_MANAGER, Role.HQ_MANAGER, Role.AUDITOR, Role.ADMIN}
-    ),
-    "installment.request": frozenset({Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN}),
-    "installment.decide": frozenset({Role.BRANCH_STAFF, Role.ADMIN}),
-    # A campaign is national: only nationwide roles (and the `tamin` command) apply it.
-    "forgiveness.run": frozenset({Role.HQ_MANAGER, Role.ADMIN}),
-}
 APPROVED = (AgreementStatus.ACTIVE, AgreementStatus.COMPLETED, AgreementStatus.VOID)
+# The permission (accounts.permissions.WRITERS) to decide a request at each approval level.
+DECIDE = {
+    "branch": "installment.decide",
+    "province": "installment.decide.province",
+    "hq": "installment.decide.hq",
+}
 
 
 def require(actor: Any, action: str, workshop: Workshop | None = None) -> None:
-    """Refuse unless the role may do `action` and, when given, the workshop is in the actor's scope."""
-    role = getattr(actor, "role", None) if getattr(actor, "is_authenticated", False) else None
-    if role is None or not getattr(actor, "is_active", False) or role not in ACTIONS[action]:
-        raise Forbidden("auth.forbidden", "شما اجازهٔ انجام این کار را ندارید.")
+    """Refuse unless the role may do `action` (accounts.permissions) and, when given, the workshop is in
+    the actor's scope."""
+    permissions.require(actor, action)
     if workshop is not None and not scope.workshops(actor).filter(pk=workshop.pk).exists():
         raise Forbidden("auth.out_of_scope", "این کارگاه در حوزهٔ دسترسی شما نیست.", "workshop")
 
 
+def require_decider(actor: Any, workshop: Workshop | None = None, on: dt.date | None = None) -> None:
+    """Refuse unless the role decides instalment requests at some approval level the rules use on `on`
+    (only the branch's, unless the parameters set approval ceilings)."""
+    levels = plan_rules.approval_levels(on or jalali.today())
+    action = next((DECIDE[lv] for lv in levels if permissions.allowed(actor, DECIDE[lv])), DECIDE[levels[0]])
+    require(actor, action, workshop)
+
+
+def require_level(actor: Any, debt: int, on: dt.date) -> str:
+    """Refuse unless the role decides requests for a debt of this size; returns the level."""
+    level = plan_rules.approval_level(debt, on)
+    if not permissions.allowed(actor, DECIDE[level]):
+        raise Forbidden(
+            "installment.approval_level",
+            f"تصمیم دربارهٔ تقسیط بدهی {format_rial(debt)} ریال با {plan_rules.APPROVAL_FA[level]} است.",
+            "debt",
+        )
+    return level
+
+
 def scope_agreements(actor: Any) -> QuerySet[InstallmentAgreement]:
     """Agreements of the workshops the actor may see, for the roles that may see debts; else none."""
-    role = getattr(actor, "role", None) if getattr(actor, "is_authenticated", False) else None
-    if role not in ACTIONS["relief.read"]:
+    if not permissions.allowed(actor, "relief.read"):
         return InstallmentAgreement.objects.none()
     return InstallmentAgreement.objects.filter(workshop__in=scope.workshops(actor))
 

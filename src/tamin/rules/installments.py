@@ -1,9 +1,17 @@
 """Instalment plans for contribution debts (تقسیط بدهی), rules.md §3.3; parameters/installments.yaml.
 
 SSL Art. 46: at most 36 monthly instalments, 12 % a year interest on the remaining balance, and a
-missed instalment makes the rest due at once (collected under Art. 50). The down payment, the months
-allowed per debt-size band and the smallest instalment come from SSO circulars that were not found:
-their values are placeholders marked unverified in the YAML.
+missed instalment makes the rest due at once (collected under Art. 50). Within that ceiling SSO's
+circulars set the plan by the debt's size; none was found, so the size bands, down payment and smallest
+instalment in the YAML are placeholders marked unverified. The structure they feed is general:
+
+* size bands `installment.band.<n>.max_debt` (inclusive, ascending) each with `max_months` and,
+  optionally, its own `down_payment_percent` (else `installment.down_payment_percent`); a debt above
+  every band gets the legal maximum and the general down payment;
+* optional approval ceilings `installment.approval.branch.max_debt` and
+  `installment.approval.province.max_debt`: a debt up to the branch ceiling is decided by the branch,
+  up to the province ceiling by the province office, above it by headquarters (the commission). A level
+  without a ceiling decides every larger debt, so with neither parameter the branch decides all.
 
 A schedule is: a down payment due the day the plan is made, then `months` instalments due on the last
 day of each following Jalali month. Principal parts are integer Rials that sum exactly to the debt; the
@@ -25,7 +33,7 @@ from tamin.core.errors import ProblemList
 from tamin.core.jalali import JalaliMonth, format_jalali
 from tamin.core.money import apply_percent, format_rial, round_half_up_div
 from tamin.core.text import to_persian_digits as fa
-from tamin.rules.params import ParameterSet, default_parameters
+from tamin.rules.params import Number, ParameterSet, default_parameters
 from tamin.rules.penalties import late_payment_penalty
 
 MAX_MONTHS = "installment.max_months"
@@ -35,6 +43,11 @@ GRACE = "installment.grace_months"
 DOWN_PAYMENT = "installment.down_payment_percent"
 MINIMUM = "installment.minimum_installment"
 BAND = "installment.band.{}.{}"
+APPROVAL = "installment.approval.{}.max_debt"
+
+# Who decides a request, smallest debts first; the last level has no ceiling.
+APPROVAL_LEVELS = ("branch", "province", "hq")
+APPROVAL_FA = {"branch": "شعبه", "province": "اداره کل استان", "hq": "ستاد سازمان (کمیسیون)"}
 
 LAW = "SSL Art. 46 (تقسیط حداکثر ۳۶ قسط، بهره ۱۲ درصد در سال، حال شدن اقساط با عدم پرداخت)"
 
@@ -81,16 +94,93 @@ class Plan:
         ]
 
 
-def max_months_for(debt: int, on: dt.date, *, params: ParameterSet | None = None) -> int:
-    """Months allowed for a debt of this size on this day: its band's limit, never above the law's."""
+def _in_force(p: ParameterSet, name: str, on: dt.date) -> Number | None:
+    """The value of an optional parameter on `on`, or None when it is not defined or not in force."""
+    if name not in p:
+        return None
+    param = p.parameter(name)
+    return next((e.value for e in param.entries if e.covers(on)), None)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the rules allow a debt of this size on this day."""
+
+    band: int | None  # the size band that holds the debt; None = above every band
+    max_months: int  # the band's limit, never above the law's
+    legal_max_months: int
+    down_payment_percent: Number
+    minimum_installment: int
+    approval: str  # one of APPROVAL_LEVELS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "band": self.band,
+            "band_max_months": self.max_months,
+            "legal_max_months": self.legal_max_months,
+            "down_payment_percent": str(self.down_payment_percent),
+            "minimum_installment": self.minimum_installment,
+            "approval": self.approval,
+            "approval_fa": APPROVAL_FA[self.approval],
+        }
+
+
+def approval_level(debt: int, on: dt.date, *, params: ParameterSet | None = None) -> str:
+    """Who decides a request for this debt: the first level whose ceiling holds it (or has none)."""
+    p = _params(params)
+    for level in APPROVAL_LEVELS[:-1]:
+        ceiling = _in_force(p, APPROVAL.format(level), on)
+        if ceiling is None or debt <= int(ceiling):
+            return level
+    return APPROVAL_LEVELS[-1]
+
+
+def approval_levels(on: dt.date, *, params: ParameterSet | None = None) -> tuple[str, ...]:
+    """The levels that decide some size of debt on `on` (just the branch when no ceiling is set)."""
+    p = _params(params)
+    levels: list[str] = []
+    for level in APPROVAL_LEVELS:
+        levels.append(level)
+        if level == APPROVAL_LEVELS[-1] or _in_force(p, APPROVAL.format(level), on) is None:
+            break
+    return tuple(levels)
+
+
+def limits_for(debt: int, on: dt.date, *, params: ParameterSet | None = None) -> Limits:
+    """The limits for a debt of this size on this day: its band's, never above the law's."""
     p = _params(params)
     legal = int(p.value(MAX_MONTHS, on))
+    general_down = p.value(DOWN_PAYMENT, on)
+    found: int | None = None
+    months, down = legal, general_down
     band = 1
     while BAND.format(band, "max_debt") in p:
         if debt <= int(p.value(BAND.format(band, "max_debt"), on)):
-            return min(int(p.value(BAND.format(band, "max_months"), on)), legal)
+            found = band
+            months = min(int(p.value(BAND.format(band, "max_months"), on)), legal)
+            own = _in_force(p, BAND.format(band, "down_payment_percent"), on)
+            down = general_down if own is None else own
+            break
         band += 1
-    return legal
+    return Limits(found, months, legal, down, int(p.value(MINIMUM, on)), approval_level(debt, on, params=p))
+
+
+def max_months_for(debt: int, on: dt.date, *, params: ParameterSet | None = None) -> int:
+    """Months allowed for a debt of this size on this day: its band's limit, never above the law's."""
+    return limits_for(debt, on, params=params).max_months
+
+
+def _cited(p: ParameterSet, limits: Limits, on: dt.date) -> list[str]:
+    """The parameters a plan's limits came from, for its derivation."""
+    names = [MAX_MONTHS, INTEREST, DOWN_PAYMENT, MINIMUM]
+    if limits.band is not None:
+        names += [BAND.format(limits.band, "max_debt"), BAND.format(limits.band, "max_months")]
+        own = BAND.format(limits.band, "down_payment_percent")
+        if _in_force(p, own, on) is not None:
+            names[names.index(DOWN_PAYMENT)] = own
+    ceilings = [APPROVAL.format(level) for level in APPROVAL_LEVELS]
+    names += [name for name in ceilings if _in_force(p, name, on) is not None]
+    return names
 
 
 def installment_plan(
@@ -109,8 +199,8 @@ def installment_plan(
     if debt <= 0:
         problems.add("installment.debt", "مبلغ بدهی برای تقسیط باید بیشتر از صفر باشد.", "debt")
         problems.raise_if_any()
-    legal = int(p.value(MAX_MONTHS, on))
-    allowed = max_months_for(debt, on, params=p)
+    limits = limits_for(debt, on, params=p)
+    legal, allowed = limits.legal_max_months, limits.max_months
     if requested_months < 1 or requested_months > legal:
         problems.add(
             "installment.months",
@@ -123,9 +213,9 @@ def installment_plan(
             f"برای بدهی {format_rial(debt)} ریال حداکثر {fa(allowed)} قسط مجاز است.",
             "requested_months",
         )
-    down = apply_percent(debt, p.value(DOWN_PAYMENT, on))
+    down = apply_percent(debt, limits.down_payment_percent)
     rest = debt - down
-    minimum = int(p.value(MINIMUM, on))
+    minimum = limits.minimum_installment
     if not problems.problems and rest // requested_months < minimum:
         fits = max(rest // minimum, 1) if minimum else requested_months
         problems.add(
@@ -147,20 +237,19 @@ def installment_plan(
     balance = rest - np.concatenate(([0], np.cumsum(principal[1:-1])))
     interest = np.zeros(n + 1, dtype=np.int64)
     interest[1:] = round_half_up_div(balance * rate.numerator, rate.denominator)
+    cited = _cited(p, limits, on)
     derivation = {
         "rule": "installment_plan",
         "law": LAW,
         "on": format_jalali(on),
         "debt": debt,
         "months": n,
-        "limits": {"legal_max_months": legal, "band_max_months": allowed, "minimum_installment": minimum},
-        "down_payment_percent": str(p.value(DOWN_PAYMENT, on)),
+        "limits": limits.as_dict(),
+        "down_payment_percent": str(limits.down_payment_percent),
         "interest_percent_per_year": str(p.value(INTEREST, on)),
         "remainder": f"{fa(remainder)} ریال، یک ریال به هر یک از {fa(remainder)} قسط نخست",
-        "sources": {name: p.entry(name, on).source for name in (MAX_MONTHS, INTEREST, DOWN_PAYMENT, MINIMUM)},
-        "confidence": {
-            name: p.entry(name, on).confidence for name in (MAX_MONTHS, INTEREST, DOWN_PAYMENT, MINIMUM)
-        },
+        "sources": {name: p.entry(name, on).source for name in cited},
+        "confidence": {name: p.entry(name, on).confidence for name in cited},
     }
     return Plan(debt, on, n, due, principal, interest, derivation)
 
