@@ -86,6 +86,8 @@ def _register_routers() -> None:
     api.add_router("", "tamin.contributions.api.router")  # wage lists: check, send, read
     api.add_router("", "tamin.contributions.billing_api.router")  # debt statements, payments
     api.add_router("", "tamin.records.api.router")  # insurance history, objections
+    api.add_router("", "tamin.benefits.api.router")  # pension claims (maker–checker), award PDF
+    api.add_router("", "tamin.benefits.estimate_api.router")  # pension estimate "if I work until …"
 
 
 _register_routers()

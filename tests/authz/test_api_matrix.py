@@ -193,6 +193,49 @@ MATRIX: dict[tuple[str, str], tuple[dict, dict | None, dict[str, int]]] = {
         {"accept": False, "reason": "سابقه‌ای نیست"},
         only(404, R.ADMIN),
     ),
+    # pension claims: the person's own and SSO staff in scope read them (never the employer); the insured
+    # applies for themself, branch staff and the admin for people in scope; only they prepare, approve,
+    # reject. The world has no claim, so 999999 is "not found" to nationwide readers, "not yours" to others.
+    ("GET", "/persons/{national_code}/pension-conditions"): (
+        {"national_code": "worker_a"},
+        None,
+        only(200, R.INSURED, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
+    ("POST", "/pension-claims"): (
+        {},
+        {"national_code": "worker_a", "kind": "retirement", "application_date": "1404/07/15"},
+        only(201, R.INSURED, R.BRANCH_STAFF, R.ADMIN),
+    ),
+    ("GET", "/pension-claims"): ({}, None, every(200)),
+    ("GET", "/pension-claims/{claim_id}"): (
+        {"claim_id": "999999"},
+        None,
+        only(404, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
+    ("POST", "/pension-claims/{claim_id}/prepare"): (
+        {"claim_id": "999999"},
+        {"notes": ""},
+        only(404, R.ADMIN),
+    ),
+    ("POST", "/pension-claims/{claim_id}/approve"): ({"claim_id": "999999"}, None, only(404, R.ADMIN)),
+    ("POST", "/pension-claims/{claim_id}/reject"): (
+        {"claim_id": "999999"},
+        {"reason": "مدارک ناقص است"},
+        only(404, R.ADMIN),
+    ),
+    ("POST", "/pension-claims/{claim_id}/withdraw"): ({"claim_id": "999999"}, None, only(404, R.ADMIN)),
+    ("GET", "/pension-claims/{claim_id}/award.pdf"): (
+        {"claim_id": "999999"},
+        None,
+        only(404, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
+    # pension estimate: the insured asks for their own, staff name a person in scope; with no date (and,
+    # for staff, no national code) the answer is 400 naming the field; other roles are refused.
+    ("GET", "/pensions/estimate"): (
+        {},
+        None,
+        only(400, R.INSURED, R.BRANCH_STAFF, R.PROVINCE_MANAGER, R.HQ_MANAGER, R.AUDITOR, R.ADMIN),
+    ),
 }
 
 

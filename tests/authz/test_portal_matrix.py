@@ -30,6 +30,7 @@ REGISTRARS = (R.BRANCH_STAFF, R.ADMIN)
 AUDITORS = (R.AUDITOR, R.ADMIN)
 WAGELIST_SENDERS = (R.EMPLOYER, R.BRANCH_STAFF, R.ADMIN)
 WAGELIST_READERS = (R.EMPLOYER, *STAFF)
+CLAIM_READERS = (R.INSURED, R.PENSIONER, *STAFF)
 
 
 def only(outcome: str, *roles: str, others: str = "403", anonymous: str = "login") -> dict[str, str]:
@@ -189,6 +190,73 @@ MATRIX: dict[str, tuple[str, str, dict[str, str], dict[str, str] | None, dict[st
         {"line_id": "999999"},
         None,
         only("404", R.PENSIONER, R.BRANCH_STAFF),
+    ),
+    # pension claims: the insured sees their conditions and applies; claims are read by the person and SSO
+    # staff in scope (never the employer or a provider), prepared/approved/rejected by branch staff and the
+    # admin. The world has no claim: 999999 is "not found" to whoever may reach it. A staff application
+    # without a national code is the list again with the problem (400).
+    "my pension conditions": ("pension_conditions", "GET", {}, None, only("200", R.INSURED)),
+    "pension claims": ("claims", "GET", {}, None, only("200", *CLAIM_READERS)),
+    "pension claim by staff without data": ("claim_new", "POST", {}, {}, only("400", *REGISTRARS)),
+    "unknown pension claim": ("claim", "GET", {"claim_id": "999999"}, None, only("404", *CLAIM_READERS)),
+    "unknown pension claim prepare": (
+        "claim_prepare",
+        "POST",
+        {"claim_id": "999999"},
+        {},
+        only("404", *REGISTRARS),
+    ),
+    "unknown pension claim approve": (
+        "claim_approve",
+        "POST",
+        {"claim_id": "999999"},
+        {},
+        only("404", *REGISTRARS),
+    ),
+    "unknown pension claim reject": (
+        "claim_reject",
+        "POST",
+        {"claim_id": "999999"},
+        {},
+        only("404", *REGISTRARS),
+    ),
+    "unknown pension claim withdraw": (
+        "claim_withdraw",
+        "POST",
+        {"claim_id": "999999"},
+        {},
+        only("404", R.INSURED, *REGISTRARS),
+    ),
+    "unknown pension award PDF": (
+        "claim_award_pdf",
+        "GET",
+        {"claim_id": "999999"},
+        None,
+        only("404", *CLAIM_READERS),
+    ),
+    # pension estimate: the insured person's own form; staff on a person in their scope. worker_a has no
+    # recorded month, so asking for an estimate is the form again with the problem (400).
+    "my pension estimate": ("estimate", "GET", {}, None, only("200", R.INSURED)),
+    "my pension estimate without history": (
+        "estimate",
+        "GET",
+        {},
+        {"until": "1420/01/01"},
+        only("400", R.INSURED),
+    ),
+    "pension estimate in side A": (
+        "person_estimate",
+        "GET",
+        {"national_code": "worker_a"},
+        None,
+        only("200", *STAFF),
+    ),
+    "pension estimate in side B": (
+        "person_estimate",
+        "GET",
+        {"national_code": "worker_b"},
+        None,
+        only("200", *NATIONWIDE),
     ),
 }
 

@@ -42,6 +42,8 @@ def test_insured_sees_own_file_employments_family_and_coverage(signed_in, world)
         "۱۳۹۴/۰۲/۱۱",  # family and the child's birth
         "دارای پوشش درمانی",
         "بیمه‌شدهٔ اصلی",
+        'href="/pension/conditions/"',
+        'href="/estimate/"',
     ):
         assert text in page, text
     for other in ("حسین کریمی", fa(world.worker_b.national_code), "کارخانه جنوب", "رضا حسینی"):
@@ -78,10 +80,10 @@ def test_insured_without_work_is_not_covered(signed_in, world) -> None:
     assert "بدون پوشش درمانی جاری" in signed_in(user).get("/").content.decode()
 
 
-def test_pensioner_sees_profile_family_and_the_honest_pension_note(signed_in, world) -> None:
+def test_pensioner_sees_profile_family_and_links_to_slips_and_award(signed_in, world) -> None:
     page = home(signed_in, Role.PENSIONER)
     assert "رضا حسینی" in page and fa(world.unemployed.national_code) in page
-    assert "حکم و فیش مستمری پس از راه‌اندازی بخش مستمری‌ها نمایش داده می‌شود" in page
+    assert 'href="/slips/"' in page and 'href="/claims/"' in page
     assert "علی رضایی" not in page and "حسین کریمی" not in page
 
 

@@ -48,8 +48,14 @@ def menu(user: Any) -> list[Link]:
         links.append(Link(reverse("portal:eligibility"), "استعلام پوشش درمانی"))
     if user.role in (Role.INSURED, Role.PENSIONER):
         links.append(Link(reverse("portal:history"), "سابقهٔ بیمه"))
+    if user.role == Role.INSURED:
+        links.append(Link(reverse("portal:estimate"), "برآورد مستمری"))
     if user.role in (Role.PENSIONER, Role.BRANCH_STAFF):
         links.append(Link(reverse("portal:slips"), "فیش مستمری"))
+    if user.role == Role.INSURED:
+        links.append(Link(reverse("portal:pension_conditions"), "شرایط بازنشستگی من"))
+    if allowed(user, "claim.read"):
+        links.append(Link(reverse("portal:claims"), "درخواست‌های مستمری"))
     if allowed(user, "debt.read"):
         links.append(Link(reverse("portal:statements"), "بدهی کارگاه‌ها"))
     if allowed(user, "objection.resolve"):

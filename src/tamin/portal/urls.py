@@ -4,6 +4,8 @@ tests/authz/test_portal_matrix.py walks every pattern here with every role."""
 from django.urls import path
 
 from tamin.portal.views import audit, auth, eligibility, home, persons, registration, wagelists, workshops
+from tamin.portal.views import claims as pension_claims
+from tamin.portal.views import estimate as pension_estimate
 from tamin.portal.views import history as histories
 from tamin.portal.views import slips as pension_slips
 from tamin.portal.views import statements as debts
@@ -42,4 +44,17 @@ urlpatterns = [
     path("slips/", pension_slips.slips, name="slips"),
     path("slips/<int:line_id>/", pension_slips.slip, name="slip"),
     path("slips/<int:line_id>.pdf", pension_slips.slip_pdf_view, name="slip_pdf"),
+    # pension claims: the insured's conditions and application; the branch's queue, maker–checker steps
+    path("pension/conditions/", pension_claims.my_conditions, name="pension_conditions"),
+    path("claims/", pension_claims.claim_list, name="claims"),
+    path("claims/new/", pension_claims.claim_new, name="claim_new"),
+    path("claims/<int:claim_id>/", pension_claims.claim_detail, name="claim"),
+    path("claims/<int:claim_id>/prepare/", pension_claims.claim_prepare, name="claim_prepare"),
+    path("claims/<int:claim_id>/approve/", pension_claims.claim_approve, name="claim_approve"),
+    path("claims/<int:claim_id>/reject/", pension_claims.claim_reject, name="claim_reject"),
+    path("claims/<int:claim_id>/withdraw/", pension_claims.claim_withdraw, name="claim_withdraw"),
+    path("claims/<int:claim_id>/award.pdf", pension_claims.claim_award_pdf, name="claim_award_pdf"),
+    # pension estimate "if I work until …": the insured person's own, staff on a person in their scope
+    path("estimate/", pension_estimate.my_estimate, name="estimate"),
+    path("persons/<str:national_code>/estimate/", pension_estimate.person_estimate, name="person_estimate"),
 ]

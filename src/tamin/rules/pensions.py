@@ -745,7 +745,8 @@ def _money(x: int) -> str:
 
 def _years(days: int, dpy: int) -> str:
     y, d = divmod(int(days), dpy)
-    return f"{y} y {d} d"
+    # Read by the person as well as staff (in the reasons a case was refused): say it in Persian.
+    return f"{y} سال و {d} روز"
 
 
 def _one(x: Any) -> np.ndarray:
