@@ -3,6 +3,7 @@ everyone else refused; a slip outside one's scope is not found."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from tamin.benefits.slip_pdf import slip_context
 from tamin.core.jalali import JalaliMonth
 from tamin.core.text import to_ascii_digits
 from tamin.portal.templatetags.jalali import rial
+from tamin.registry.models import FamilyRelation
 from tests.conftest import make_person
 
 
@@ -56,6 +58,8 @@ def test_pensioner_sees_own_slips_by_month_and_pdf(signed_in, paid) -> None:
     assert rial(141_316_050) in text  # 100,000,000 × 1.32 + 9,316,050 (rules.md E7)
     assert "تیر ۱۴۰۴" in text  # month 4 = Tir
     assert "9,316,050" in text  # the increase's arithmetic is on the slip
+    assert "کمک هزینهٔ مسکن" in text and rial(9_000_000) in text  # unmarried, no children: housing only
+    assert "حق اولاد" not in text and "قسط وام" not in text  # rows with nothing paid or taken are left out
     pdf = client.get(slip_url(paid.line(paid.own), pdf=True))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -111,3 +115,38 @@ def test_nav_link_for_slip_roles_only(signed_in, paid) -> None:
     url = reverse("portal:slips")
     assert f'href="{url}"' in signed_in(R.PENSIONER).get(reverse("portal:home")).content.decode()
     assert f'href="{url}"' not in signed_in(R.INSURED).get(reverse("portal:home")).content.decode()
+
+
+def test_slip_shows_each_allowance_and_deduction_with_its_label(signed_in, paid) -> None:
+    world = paid.world
+    child = make_person(300000010, "سینا", "حسینی", born=dt.date(2014, 1, 1), insured=False)
+    FamilyRelation.objects.create(
+        person=world.unemployed, relative=child, kind="child", valid_from=child.birth_date
+    )
+    payroll.add_deduction(
+        world.users[R.ADMIN], paid.own, "loan", JalaliMonth(1404, 5), amount=12_000_000, months=10
+    )
+    payroll.run_payroll(world.users[R.ADMIN], JalaliMonth(1404, 5))
+    line = paid.line(paid.own, 5)
+    # unmarried, one child: 10,390,968 + housing 9,000,000; the loan 12,000,000 a month
+    assert (line.family_allowance, line.child_allowance, line.housing_allowance) == (0, 10_390_968, 9_000_000)
+    assert line.net == 141_316_050 + 10_390_968 + 9_000_000 - 12_000_000 == 148_707_018
+    client = signed_in(R.PENSIONER)
+    text = client.get(slip_url(line)).content.decode()
+    for label, amount in (("حق اولاد", 10_390_968), ("کمک هزینهٔ مسکن", 9_000_000), ("قسط وام", 12_000_000)):
+        assert label in text and rial(amount) in text, label
+    assert rial(148_707_018) in text
+    assert "در پارامترها نیست" not in text  # every component has a value in 1404
+    assert "تأیید نشده" in text  # the child and housing amounts are marked as not confirmed
+    ctx = slip_context(line)
+    assert ctx["gross"] - ctx["total_deductions"] == line.net
+    visual = (
+        to_ascii_digits(
+            PdfReader(io.BytesIO(client.get(slip_url(line, pdf=True)).content))
+            .pages[0]
+            .extract_text(extraction_mode="layout")
+        )
+        .replace("\u066c", "")
+        .replace(",", "")
+    )
+    assert "12000000" in visual and "10390968" in visual and "148707018" in visual

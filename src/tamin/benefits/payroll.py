@@ -7,50 +7,81 @@ decision is not in the parameters yet is "undecided": the pension stays as it wa
 arrives (effective 1 Farvardin, decided months later) the next run pays the difference for every month
 already paid as `arrears` — computed from what the earlier runs paid, so it is paid once.
 
-Allowances (family, housing) and the supplementary-insurance deduction are columns of every line. Their
-amounts for pensioners are not in the parameters (rules.md §2.2 gives the labour-law allowances paid by
-employers, §5 one contract year of the supplementary premium, 1398/09–1399/08): they are zero and the
-run's notes say why, so a slip never shows a guessed amount.
+Allowances and deductions (rules.pension_allowances, parameters pension_allowances.yaml): the family,
+child and housing allowances of retirement and disability pensions, from the registry's family facts on
+the month's first day (a spouse in force; children under the age limit, alive, in force); and the
+deductions in force in the month (PensionDeduction: the supplementary-insurance premium × persons
+covered, loan instalments, court orders capped at a quarter of the pension), each limited so the net is
+never below zero. A component whose parameter has no value in the month is zero, and the run's notes say
+so; an amount encoded `unverified` is paid and its note is on the slip of every line it is paid on.
+Arrears are of the pension only.
+
+Loading is set-based: the awards, the family facts (aggregated per person in SQL) and the deductions are
+read with a raw cursor in chunks straight into numpy arrays — no model object per row — and the lines are
+written with `bulk_insert` (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
-from tamin.accounts.roles import Role
+from tamin.accounts import permissions, scope
 from tamin.audit.services import record as audit_record
-from tamin.benefits.models import AwardStatus, PayrollLine, PayrollRun, PensionAward
+from tamin.benefits.models import (
+    AwardKind,
+    AwardStatus,
+    DeductionKind,
+    PayrollLine,
+    PayrollRun,
+    PensionAward,
+    PensionDeduction,
+)
 from tamin.contributions.posting import bulk_insert
-from tamin.core.errors import Forbidden
+from tamin.core.errors import DomainError
 from tamin.core.jalali import JalaliMonth
+from tamin.core.text import to_persian_digits
+from tamin.registry.models import FamilyRelation, RelationKind, Sex
+from tamin.rules import pension_allowances as pa
 from tamin.rules.adjustments import year_start, yearly_increase
 from tamin.rules.params import ParameterError, ParameterSet, default_parameters
 
-RUNNERS = frozenset({Role.ADMIN, Role.HQ_MANAGER})
+CHUNK = 100_000  # rows fetched at a time: bounded memory for millions of awards
+KIND_CODES = {AwardKind.RETIREMENT: 0, AwardKind.DISABILITY: 1, AwardKind.SURVIVORS: 2}
+ENTITLED = np.array([True, True, False])  # by kind code: allowances go with retirement and disability only
+DEDUCTION_CODES = {DeductionKind.SUPPLEMENTARY: 0, DeductionKind.LOAN: 1, DeductionKind.COURT_ORDER: 2}
 ADJUSTMENT_PARAMETERS = ("adjustment.minimum.percent", "adjustment.other.percent", "adjustment.other.fixed")
 NO_BAND = -1
 
-COMPONENT_NOTES = {
-    "family_allowance": (
-        "کمک هزینهٔ عائله‌مندی مستمری‌بگیران در پارامترها نیست (جدول rules.md §2.2 مزایای قانون کار است)؛"
-        " صفر منظور شد."
-    ),
-    "housing_allowance": (
-        "کمک هزینهٔ مسکن مستمری‌بگیران در پارامترها نیست (جدول rules.md §2.2 مزایای قانون کار است)؛"
-        " صفر منظور شد."
-    ),
-    "supplementary_insurance": (
-        "حق بیمهٔ تکمیلی بازنشستگان پس از قرارداد ۱۳۹۸/۰۹–۱۳۹۹/۰۸ یافت نشد و در پارامترها نیست؛"
-        " کسری منظور نشد."
-    ),
+LABELS = {
+    "family_allowance": "کمک هزینهٔ عائله‌مندی",
+    "child_allowance": "حق اولاد",
+    "housing_allowance": "کمک هزینهٔ مسکن",
+    "supplementary_insurance": "حق بیمهٔ تکمیلی",
 }
+
+
+def component_notes(rates: pa.MonthRates) -> tuple[dict[str, str], dict[str, str]]:
+    """What slips must say about the month's allowances and premium: (missing from the parameters, so
+    paid as zero; encoded from a source not confirmed)."""
+    missing, unverified = {}, {}
+    for component, label in LABELS.items():
+        e = rates.entries[component]
+        if e is None:
+            missing[component] = f"{label} برای این ماه در پارامترها نیست؛ صفر منظور شد."
+        elif e.confidence == "unverified":
+            amount = to_persian_digits(f"{int(e.value):,}")
+            why = e.note or e.source
+            unverified[component] = f"{label} ({amount} ریال) از منبع رسمی تأیید نشده است: {why}"
+    return missing, unverified
 
 
 def _params(params: ParameterSet | None) -> ParameterSet:
@@ -141,27 +172,156 @@ def month_pensions(
     return out
 
 
+def _fetch(qs: QuerySet, ncols: int) -> np.ndarray:
+    """The integer columns of `qs` as one (rows × ncols) int64 array, read with a raw cursor in chunks."""
+    sql, params = qs.query.sql_with_params()
+    parts = []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(CHUNK):
+            parts.append(np.array(rows, np.int64).reshape(-1, ncols))
+    return np.concatenate(parts) if parts else np.empty((0, ncols), np.int64)
+
+
+def _started_by(month: JalaliMonth, prefix: str = "") -> Q:
+    y, m = f"{prefix}start_year", f"{prefix}start_month"
+    return Q(**{f"{y}__lt": month.year}) | Q(**{y: month.year, f"{m}__lte": month.month})
+
+
+def _active_awards(month: JalaliMonth) -> QuerySet[PensionAward]:
+    return PensionAward.objects.filter(_started_by(month), status=AwardStatus.ACTIVE)
+
+
+def _code(field: str, codes: Mapping[str, int]) -> Case:
+    return Case(*(When(**{field: k}, then=Value(v)) for k, v in codes.items()), output_field=IntegerField())
+
+
 @dataclass(frozen=True)
 class Awards:
-    """The active awards of a month as columns, sorted by id."""
+    """The active awards of a month as columns, sorted by id. `kind`: KIND_CODES (default retirement)."""
 
     id: np.ndarray
     person_id: np.ndarray
     start_year: np.ndarray
     base: np.ndarray
     pro_rata: np.ndarray
+    kind: np.ndarray | None = None
+    female: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.id)
+        if self.kind is None:
+            object.__setattr__(self, "kind", np.zeros(n, np.int64))
+        if self.female is None:
+            object.__setattr__(self, "female", np.zeros(n, bool))
 
     @classmethod
     def active_in(cls, month: JalaliMonth) -> Awards:
-        rows = list(
-            PensionAward.objects.filter(
-                Q(start_year__lt=month.year) | Q(start_year=month.year, start_month__lte=month.month),
-                status=AwardStatus.ACTIVE,
-            ).values_list("id", "person_id", "start_year", "base_amount", "pro_rata")
+        qs = (
+            _active_awards(month)
+            .annotate(
+                kind_code=_code("kind", KIND_CODES),
+                is_female=Case(When(person__sex=Sex.FEMALE, then=Value(1)), default=Value(0)),
+            )
+            .order_by("id")
+            .values_list("id", "person_id", "start_year", "base_amount", "pro_rata", "kind_code", "is_female")
         )
-        a = np.array(rows, np.int64).reshape(-1, 5)
-        a = a[np.argsort(a[:, 0], kind="stable")]
-        return cls(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool))
+        a = _fetch(qs, 7)
+        return cls(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool), a[:, 5], a[:, 6].astype(bool))
+
+
+@dataclass(frozen=True)
+class Family:
+    """Per award (aligned with Awards): a spouse in force, and the children under the age limit."""
+
+    married: np.ndarray
+    children: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> Family:
+        return cls(np.zeros(n, bool), np.zeros(n, np.int64))
+
+
+def _child_cutoff(month: JalaliMonth, max_age: int) -> dt.date:
+    # Born after this day: not yet `max_age` on the month's first day (Jalali years, no calendar maths here).
+    return JalaliMonth(month.year - max_age, month.month).first_day()
+
+
+def family_of(awards: Awards, month: JalaliMonth, rates: pa.MonthRates) -> Family:
+    """The family facts of every award's pensioner, aggregated per person in one query."""
+    day, cutoff = month.first_day(), _child_cutoff(month, rates.child_max_age)
+    qs = (
+        FamilyRelation.objects.filter(
+            person_id__in=Subquery(_active_awards(month).values("person_id")),
+            kind__in=(RelationKind.SPOUSE, RelationKind.CHILD),
+            valid_from__lte=day,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .filter(Q(relative__death_date__isnull=True) | Q(relative__death_date__gt=day))
+        .filter(
+            Q(kind=RelationKind.SPOUSE) | Q(relative__birth_date__gt=cutoff, relative__birth_date__lte=day)
+        )
+        .values("person_id")
+        .annotate(
+            spouses=Count("relative_id", filter=Q(kind=RelationKind.SPOUSE), distinct=True),
+            children=Count("relative_id", filter=Q(kind=RelationKind.CHILD), distinct=True),
+        )
+        .order_by("person_id")
+        .values_list("person_id", "spouses", "children")
+    )
+    f = _fetch(qs, 3)
+    out = Family.none(len(awards.id))
+    if len(f) == 0 or len(awards.id) == 0:
+        return out
+    pos = np.minimum(np.searchsorted(f[:, 0], awards.person_id), len(f) - 1)
+    found = f[pos, 0] == awards.person_id
+    return Family(found & (f[pos, 1] > 0), np.where(found, f[pos, 2], 0))
+
+
+@dataclass(frozen=True)
+class Due:
+    """Per award (aligned with Awards): what each kind of deduction asks for this month, before limits."""
+
+    supplementary: np.ndarray
+    loan: np.ndarray
+    court: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> Due:
+        return cls(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+
+
+def due_of(awards: Awards, month: JalaliMonth, rates: pa.MonthRates) -> Due:
+    """The deductions in force in `month` summed per award and kind, set-based."""
+    qs = (
+        PensionDeduction.objects.filter(_started_by(month), award__status=AwardStatus.ACTIVE)
+        .annotate(
+            kind_code=_code("kind", DEDUCTION_CODES),
+            amt=Coalesce("amount", Value(0)),
+            n_months=Coalesce("months", Value(0)),
+        )
+        .order_by()
+        .values_list(
+            "award_id", "kind_code", "amt", "covered_persons", "start_year", "start_month", "n_months"
+        )
+    )
+    d = _fetch(qs, 7)
+    out = Due.none(len(awards.id))
+    if len(d) == 0 or len(awards.id) == 0:
+        return out
+    start = d[:, 4] * 12 + d[:, 5] - 1
+    in_force = (d[:, 6] == 0) | (month.index < start + d[:, 6])
+    pos = np.minimum(np.searchsorted(awards.id, d[:, 0]), len(awards.id) - 1)
+    keep = in_force & (awards.id[pos] == d[:, 0])
+    premium = np.int64(rates.amount("supplementary_insurance"))
+    amount = np.where(d[:, 1] == DEDUCTION_CODES[DeductionKind.SUPPLEMENTARY], d[:, 3] * premium, d[:, 2])
+    cols = []
+    for code in (0, 1, 2):
+        rows = keep & (d[:, 1] == code)
+        col = np.zeros(len(awards.id), np.int64)
+        np.add.at(col, pos[rows], amount[rows])
+        cols.append(col)
+    return Due(*cols)
 
 
 def arrears_due(
@@ -204,7 +364,7 @@ def arrears_due(
 
 
 def _paid_before(month: JalaliMonth) -> dict[str, np.ndarray]:
-    rows = list(
+    qs = (
         PayrollLine.objects.filter(run__year__lte=month.year)
         .exclude(run__year=month.year, run__month__gte=month.month)
         .values("award_id", "run__year")
@@ -212,7 +372,7 @@ def _paid_before(month: JalaliMonth) -> dict[str, np.ndarray]:
         .annotate(months=Count("id"), pension=Sum("pension_after"), arr=Sum("arrears"))
         .values_list("award_id", "run__year", "months", "pension", "arr")
     )
-    a = np.array(rows, np.int64).reshape(-1, 5)
+    a = _fetch(qs, 5)
     return dict(zip(("award_id", "year", "months", "pension", "arrears"), a.T, strict=True))
 
 
@@ -226,49 +386,128 @@ class PayrollLines:
     pension_after: np.ndarray
     adjustment_band: np.ndarray
     family_allowance: np.ndarray
+    child_allowance: np.ndarray
     housing_allowance: np.ndarray
     supplementary_insurance: np.ndarray
+    loan_installment: np.ndarray
+    court_order: np.ndarray
     arrears: np.ndarray
     net: np.ndarray
     applied: list[int]
     undecided: list[int]
+    rates: pa.MonthRates
 
     def totals(self) -> dict[str, int]:
+        allowances = self.family_allowance.sum() + self.child_allowance.sum() + self.housing_allowance.sum()
+        deductions = self.supplementary_insurance.sum() + self.loan_installment.sum() + self.court_order.sum()
         return {
             "line_count": len(self.award_id),
             "total_pension": int(self.pension_after.sum()),
-            "total_allowances": int(self.family_allowance.sum() + self.housing_allowance.sum()),
-            "total_deductions": int(self.supplementary_insurance.sum()),
+            "total_allowances": int(allowances),
+            "total_deductions": int(deductions),
             "total_arrears": int(self.arrears.sum()),
             "total_net": int(self.net.sum()),
         }
 
 
 def compute_lines(
-    awards: Awards, month: JalaliMonth, paid: Mapping[str, np.ndarray], *, params: ParameterSet | None = None
+    awards: Awards,
+    month: JalaliMonth,
+    paid: Mapping[str, np.ndarray],
+    *,
+    family: Family | None = None,
+    due: Due | None = None,
+    params: ParameterSet | None = None,
 ) -> PayrollLines:
+    """One month's lines. `family`, `due`: the facts loaded for `awards` (none if not given)."""
+    n = len(awards.id)
+    rates = pa.month_rates(month.first_day(), _params(params))
+    family = Family.none(n) if family is None else family
+    due = Due.none(n) if due is None else due
     keep_from = int(paid["year"].min()) if len(paid["year"]) else None
     mp = month_pensions(
         awards.base, awards.start_year, awards.pro_rata, month.year, keep_from=keep_from, params=params
     )
     arrears = arrears_due(awards.id, paid, mp.by_year) if keep_from is not None else np.zeros_like(mp.after)
-    zero = np.zeros(len(awards.id), np.int64)
-    family, housing, supplementary = zero, zero.copy(), zero.copy()
-    net = mp.after + family + housing + arrears - supplementary
+    al = pa.allowances(ENTITLED[awards.kind], family.married, family.children, awards.female, rates)
+    gross = mp.after + arrears  # in place from here: no temporary per term over millions of lines
+    gross += al.family
+    gross += al.child
+    gross += al.housing
+    taken = pa.take_deductions(gross, mp.after, due.supplementary, due.loan, due.court, rates.court_share)
+    net = gross
+    for d in (taken.supplementary, taken.loan, taken.court):
+        if d.any():
+            net -= d
     return PayrollLines(
         awards.id,
         awards.person_id,
         mp.before,
         mp.after,
         mp.band,
-        family,
-        housing,
-        supplementary,
+        al.family,
+        al.child,
+        al.housing,
+        taken.supplementary,
+        taken.loan,
+        taken.court,
         arrears,
         net,
         mp.applied,
         mp.undecided,
+        rates,
     )
+
+
+def person_line(
+    award: PensionAward, month: JalaliMonth, pension: int, arrears: int, *, params: ParameterSet | None = None
+) -> dict[str, int]:
+    """The per-person calculator of the allowances and deductions of one award's line, given its pension
+    and arrears: the family facts and deductions read through the ORM one pensioner at a time (a separate
+    path from the set-based loader), the same rule functions over arrays of one."""
+    rates = pa.month_rates(month.first_day(), _params(params))
+    day, cutoff = month.first_day(), _child_cutoff(month, rates.child_max_age)
+    spouses, children = set(), set()
+    for r in FamilyRelation.objects.filter(person_id=award.person_id).select_related("relative"):
+        if r.valid_from > day or (r.valid_to is not None and r.valid_to < day):
+            continue
+        if r.relative.death_date is not None and r.relative.death_date <= day:
+            continue
+        if r.kind == RelationKind.SPOUSE:
+            spouses.add(r.relative_id)
+        elif r.kind == RelationKind.CHILD and cutoff < r.relative.birth_date <= day:
+            children.add(r.relative_id)
+    al = pa.allowances(
+        np.array([award.kind != AwardKind.SURVIVORS]),
+        np.array([bool(spouses)]),
+        np.array([len(children)]),
+        np.array([award.person.sex == Sex.FEMALE]),
+        rates,
+    )
+    due = {k: 0 for k in DeductionKind}
+    for d in PensionDeduction.objects.filter(award=award):
+        if d.start.index <= month.index and (d.end is None or month.index <= d.end.index):
+            premium = d.covered_persons * rates.amount("supplementary_insurance")
+            due[d.kind] += premium if d.amount is None else d.amount
+    gross = pension + int(al.family[0] + al.child[0] + al.housing[0]) + arrears
+    t = pa.take_deductions(
+        np.array([gross]),
+        np.array([pension]),
+        np.array([due[DeductionKind.SUPPLEMENTARY]]),
+        np.array([due[DeductionKind.LOAN]]),
+        np.array([due[DeductionKind.COURT_ORDER]]),
+        rates.court_share,
+    )
+    out = {
+        "family_allowance": int(al.family[0]),
+        "child_allowance": int(al.child[0]),
+        "housing_allowance": int(al.housing[0]),
+        "supplementary_insurance": int(t.supplementary[0]),
+        "loan_installment": int(t.loan[0]),
+        "court_order": int(t.court[0]),
+    }
+    out["net"] = gross - out["supplementary_insurance"] - out["loan_installment"] - out["court_order"]
+    return out
 
 
 @dataclass(frozen=True)
@@ -321,10 +560,57 @@ def _result(run: PayrollRun, created: bool) -> PayrollResult:
     )
 
 
-def _require_runner(actor: Any) -> None:
-    active = getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)
-    if not active or getattr(actor, "role", None) not in RUNNERS:
-        raise Forbidden("auth.forbidden", "شما اجازهٔ اجرای فهرست مستمری را ندارید.")
+def add_deduction(
+    actor: Any,
+    award: PensionAward,
+    kind: str,
+    start: JalaliMonth,
+    *,
+    amount: int | None = None,
+    months: int | None = None,
+    covered_persons: int = 1,
+    creditor: str = "",
+    reference: str = "",
+) -> PensionDeduction:
+    """Record a monthly deduction from `award` (branch staff within their scope). A loan instalment or a
+    court order is a fixed amount in Rials; the supplementary premium has none (the parameters give it
+    per covered person). Open-ended when `months` is None."""
+    permissions.require(actor, "payroll.deduction", award.person, scope.persons(actor))
+    if kind not in DeductionKind.values:
+        raise DomainError("deduction.kind", "نوع کسر معتبر نیست.", "kind")
+    if kind == DeductionKind.SUPPLEMENTARY:
+        if amount is not None:
+            raise DomainError(
+                "deduction.amount", "حق بیمهٔ تکمیلی از پارامترها محاسبه می‌شود؛ مبلغ ندهید.", "amount"
+            )
+        if not isinstance(covered_persons, int) or covered_persons < 1:
+            raise DomainError(
+                "deduction.covered_persons", "تعداد افراد تحت پوشش باید دست‌کم یک باشد.", "covered_persons"
+            )
+    elif not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError("deduction.amount", "مبلغ ماهانهٔ کسر باید عددی صحیح و مثبت (ریال) باشد.", "amount")
+    if months is not None and (not isinstance(months, int) or months < 1):
+        raise DomainError("deduction.months", "تعداد ماه‌ها باید دست‌کم یک باشد.", "months")
+    with transaction.atomic():
+        d = PensionDeduction.objects.create(
+            award=award,
+            kind=kind,
+            amount=amount,
+            covered_persons=covered_persons,
+            start_year=start.year,
+            start_month=start.month,
+            months=months,
+            creditor=creditor,
+            reference=reference,
+            created_by=getattr(actor, "username", "") or "",
+        )
+        audit_record(
+            actor,
+            "payroll.deduction.add",
+            d,
+            after={"award": award.pk, "kind": kind, "amount": amount, "start": str(start), "months": months},
+        )
+    return d
 
 
 def _lock(month: JalaliMonth) -> None:
@@ -346,8 +632,11 @@ def _write_lines(run: PayrollRun, lines: PayrollLines) -> int:
             "pension_after": lines.pension_after,
             "adjustment_band": lines.adjustment_band.astype(np.int64),
             "family_allowance": lines.family_allowance,
+            "child_allowance": lines.child_allowance,
             "housing_allowance": lines.housing_allowance,
             "supplementary_insurance": lines.supplementary_insurance,
+            "loan_installment": lines.loan_installment,
+            "court_order": lines.court_order,
             "arrears": lines.arrears,
             "net": lines.net,
         },
@@ -356,7 +645,7 @@ def _write_lines(run: PayrollRun, lines: PayrollLines) -> int:
 
 def run_payroll(actor: Any, month: JalaliMonth, *, params: ParameterSet | None = None) -> PayrollResult:
     """Compute and write the payroll of `month`, or report that it was already written."""
-    _require_runner(actor)
+    permissions.require(actor, "payroll.run")
     existing = PayrollRun.objects.filter(year=month.year, month=month.month).first()
     if existing is not None:
         return _result(existing, created=False)
@@ -365,11 +654,23 @@ def run_payroll(actor: Any, month: JalaliMonth, *, params: ParameterSet | None =
         existing = PayrollRun.objects.filter(year=month.year, month=month.month).first()
         if existing is not None:
             return _result(existing, created=False)
-        lines = compute_lines(Awards.active_in(month), month, _paid_before(month), params=params)
+        p = _params(params)
+        rates = pa.month_rates(month.first_day(), p)
+        awards = Awards.active_in(month)
+        lines = compute_lines(
+            awards,
+            month,
+            _paid_before(month),
+            family=family_of(awards, month, rates),
+            due=due_of(awards, month, rates),
+            params=p,
+        )
+        missing, unverified = component_notes(rates)
         notes: dict[str, Any] = {
             "increases_applied": lines.applied,
             "increases_undecided": lines.undecided,
-            "components": COMPONENT_NOTES,
+            "components": missing,
+            "unverified": unverified,
         }
         run = PayrollRun.objects.create(
             year=month.year,

@@ -3,7 +3,9 @@ the PDF, a Persian right-to-left A5 page rendered by WeasyPrint with the vendore
 statement PDF's fetcher: nothing is fetched from the network).
 
 The slip explains the pension: the award's base and each yearly increase the run applied since the
-award's start year, with the arithmetic (rules.adjustments.yearly_increase_explained).
+award's start year, with the arithmetic (rules.adjustments.yearly_increase_explained); each allowance and
+deduction on its own labelled row; and the run's notes on any amount not in the parameters for the month
+or not confirmed against an official source.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from tamin.benefits.models import PayrollLine
-from tamin.benefits.payroll import COMPONENT_NOTES
 from tamin.contributions.statement_pdf import FONT_DIR, _fetcher
 from tamin.core import jalali
 from tamin.rules.adjustments import yearly_increase_explained
@@ -41,11 +42,30 @@ def slip_context(line: PayrollLine) -> dict[str, Any]:
     earnings = [
         ("مستمری", line.pension_after),
         ("کمک هزینهٔ عائله‌مندی", line.family_allowance),
+        ("حق اولاد", line.child_allowance),
         ("کمک هزینهٔ مسکن", line.housing_allowance),
         ("معوقهٔ افزایش سالانه", line.arrears),
     ]
-    deductions = [("حق بیمهٔ تکمیلی", line.supplementary_insurance)]
-    notes = run.notes.get("components", COMPONENT_NOTES)
+    # A slip lists what was paid and taken: the pension always, any other row only when not zero.
+    earnings = earnings[:1] + [(label, v) for label, v in earnings[1:] if v]
+    deductions = [
+        (label, v)
+        for label, v in (
+            ("حق بیمهٔ تکمیلی", line.supplementary_insurance),
+            ("قسط وام", line.loan_installment),
+            ("کسر به حکم دادگاه", line.court_order),
+        )
+        if v
+    ]
+    # Only what concerns this line: a note on an allowance it was not paid, or a premium not taken, is noise.
+    amounts = {
+        "family_allowance": line.family_allowance,
+        "child_allowance": line.child_allowance,
+        "housing_allowance": line.housing_allowance,
+        "supplementary_insurance": line.supplementary_insurance,
+    }
+    unverified = {k: v for k, v in run.notes.get("unverified", {}).items() if amounts.get(k, 0) != 0}
+    notes = {**run.notes.get("components", {}), **unverified}
     return {
         "line": line,
         "run": run,

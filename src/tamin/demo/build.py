@@ -27,7 +27,7 @@ from tamin.accounts.roles import Role
 from tamin.audit import triggers
 from tamin.audit.models import AuditEntry
 from tamin.audit.services import record
-from tamin.benefits.models import PayrollLine, PayrollRun, PensionAward
+from tamin.benefits.models import PayrollLine, PayrollRun, PensionAward, PensionClaim, PensionDeduction
 from tamin.contributions.models import Bill, ContributionList, ListRow, Payment
 from tamin.core import jalali
 from tamin.demo import calibration, population, workforce
@@ -60,7 +60,9 @@ USER_PREFIX = "demo-"
 PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters
 # Tables a demo owns beyond the reference data (provinces, counties, branches stay).
 DEMO_MODELS: tuple[type[models.Model], ...] = (
-    # Pensions and the payroll (tamin.demo.pensions), children first.
+    # Pensions and the payroll (tamin.demo.pensions), children first; claims point at awards.
+    PensionClaim,
+    PensionDeduction,
     PayrollLine,
     PayrollRun,
     PensionAward,
@@ -756,6 +758,7 @@ def build(options: BuildOptions) -> BuildResult:
         _contribution_cycle(result, users)
     if options.payroll_months:
         _pensions(result, users)
+        _claims(result, users)
     return result
 
 
@@ -779,6 +782,20 @@ def _contribution_cycle(result: BuildResult, users: list[DemoUser]) -> None:
     result.timings.update(cycle.timings)
     result.notes.extend(cycle.notes)
     result.months = cycle.months
+
+
+def _claims(result: BuildResult, users: list[DemoUser]) -> None:
+    """Insured near retirement with a legacy history, and pension claims awaiting the branch."""
+    from tamin.demo import claims
+
+    names = {u.role: u.username for u in users}
+    try:
+        done = claims.run(result.reference, staff=names[Role.BRANCH_STAFF], checker=names[Role.ADMIN])
+    except claims.ClaimsError as exc:
+        raise DemoError(str(exc)) from exc
+    result.counts.update(done.counts)
+    result.timings.update(done.timings)
+    result.notes.extend(done.notes)
 
 
 def _pensions(result: BuildResult, users: list[DemoUser]) -> None:

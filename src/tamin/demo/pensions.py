@@ -2,13 +2,29 @@
 month, with one yearly increase decided late so its arrears show on the slips.
 
 Awards start between 1401/01 and 1404/12 (or the reference month, if earlier): the years whose minimum
-wage and yearly increases are all in the parameters. The base is Article 77 as the rules compute it
-(`rules.pensions.retirement_pension`: average wage × counted years / 30, at least the Art. 111 minimum,
-pro rata for the 10-year route) from an average wage and a service drawn here — modelled, since the demo's
-pensioners have no insurance history of those years: the average wage is a log-normal multiple of the
-minimum monthly wage at the award's start, at most the contribution ceiling; the service 20–35 years
-(10–19 for the pro rata awards). The demo pensioner's award starts before the first payroll month, so
-that person has a slip for every month.
+wage and yearly increases are all in the parameters. Every base comes from the rules engine's vectorised
+formulas on facts drawn here — modelled, since the demo's pensioners have no insurance history of those
+years: the average wage is a log-normal multiple of the minimum monthly wage at the award's start, at
+most the contribution ceiling, and the service is drawn per kind.
+
+Kinds, in the proportions of the SSO's pension files at the end of Azar 1396 (sso_stats.csv: retirees
+1,730,898, disability pensioners 136,704, pension files 2,665,302 of which the survivors' files are the
+rest, 797,700 — "survivors of one deceased share one file"; http://poolpress.ir/?p=106708):
+- retirement (`retirement_pension`: Art. 77, at least the Art. 111 minimum, pro rata for the 10-year
+  route): service 20–35 years, 10–19 for the pro rata awards;
+- disability (`disability_pension`): total (Arts. 72, 75, 111: a loss from `disability.total.min_percent`,
+  not always work-related) or partial (Art. 73: work-related, a loss from `disability.partial.min_percent`,
+  the percentage of the Art. 72 pension, established `pro_rata` — its own increase band, rules.md §6);
+  dependants when the pensioner has a spouse in the registry;
+- survivors (`survivor_pensions`, Arts. 80–83, 111): one award per family, as the SSO keeps one file per
+  deceased, paid to the widow; its base is the family's Art. 83 total (the widow's share and her
+  qualifying children's), topped up to the Art. 111 minimum as a whole — so the yearly increase, with its
+  minimum, applies to the family's pension, as to one file. The deceased was a pensioner (base: that
+  pension) or an insured person with a recent record. Qualifying children average the published
+  survivors per file less the widow (1,542,202 / 797,700 − 1). Survivors' awards go to the pensioners
+  without a spouse, women first (widows), the rest at random.
+The demo pensioner's award starts before the first payroll month, so that person has a slip for every
+month; it is a retirement award.
 
 The payroll runs the production path (`benefits.payroll.run_payroll`) once per month, oldest first. The
 window is the last N months ending at the reference month, extended back when needed so that it begins
@@ -26,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db import transaction
@@ -35,9 +52,24 @@ from tamin.benefits import payroll
 from tamin.benefits.models import AwardKind, PayrollRun, PensionAward
 from tamin.contributions.posting import SystemActor
 from tamin.core.jalali import JalaliMonth, format_jalali
-from tamin.registry.models import Person
+from tamin.demo import deductions
+from tamin.demo.calibration import read_csv
+from tamin.registry.models import FamilyRelation, Person, RelationKind, Sex
 from tamin.rules.params import ParameterSet, default_parameters
-from tamin.rules.pensions import AGE, FULL_SERVICE, TEN_YEAR, minimum_pension, retirement_pension
+from tamin.rules.pensions import (
+    AGE,
+    DISABILITY_PARTIAL,
+    DISABILITY_TOTAL,
+    FULL_SERVICE,
+    TEN_YEAR,
+    counted_days,
+    disability_pension,
+    half_up,
+    minimum_pension,
+    retirement_pension,
+    survivor_pensions,
+    survivors_eligible,
+)
 from tamin.rules.wages import daily_ceiling_vector
 
 DEFAULT_PAYROLL_MONTHS = 6
@@ -54,6 +86,21 @@ AVERAGE_MEDIAN, AVERAGE_SIGMA = 1.6, 0.45  # average wage / minimum monthly wage
 FULL_YEARS = (20, 35)
 PRO_RATA_YEARS = (10, 19)
 DAYS_PER_YEAR = 365
+# Kinds of award (the demo's own codes): disability is split into total and partial.
+RETIREMENT, DISABILITY_TOTAL_KIND, DISABILITY_PARTIAL_KIND, SURVIVORS = range(4)
+KIND_NAMES = {
+    RETIREMENT: "retirement",
+    DISABILITY_TOTAL_KIND: "disability_total",
+    DISABILITY_PARTIAL_KIND: "disability_partial",
+    SURVIVORS: "survivors",
+}
+STATS_YEAR = "1396"  # the one year sso_stats.csv has the three kinds and the files
+PARTIAL_SHARE = 0.15  # of disability awards: modelled (no published split found)
+WORK_RELATED_SHARE = 0.25  # of total disability: modelled
+DISABILITY_YEARS = (5, 30)  # modelled
+DECEASED_PENSIONER_SHARE = 0.6  # of survivors' files: modelled
+DECEASED_INSURED_YEARS = (5, 29)  # modelled
+MAX_CHILDREN = 4
 DERIVATION_NOTE = (
     "نمایشی: میانگین دستمزد و سابقه از توزیع مدل‌شده کشیده شده‌اند، نه از سوابق بیمه‌ای؛ فرمول و حداقل از قواعد."
 )
@@ -119,6 +166,59 @@ def _month_days(months: np.ndarray) -> np.ndarray:
     return table[months - lo]
 
 
+def published_shares() -> dict[str, float]:
+    """Shares of retirement, disability and survivors' pension files, and survivors per file, from the
+    national figures of STATS_YEAR in sso_stats.csv."""
+    rows = {
+        r["indicator"]: int(r["value"])
+        for r in read_csv("sso_stats.csv")
+        if r["province"] == "کل کشور" and r["year"] == STATS_YEAR
+    }
+    files = rows["pension_files"]
+    survivor_files = files - rows["retirees"] - rows["disability_pensioners"]
+    return {
+        "retirement": rows["retirees"] / files,
+        "disability": rows["disability_pensioners"] / files,
+        "survivors": survivor_files / files,
+        "survivors_per_file": rows["survivor_pensioners"] / survivor_files,
+    }
+
+
+def _counts(n: int, shares: list[float]) -> list[int]:
+    """n split by shares, largest remainders first: the counts add up to n."""
+    exact = np.array(shares) * n
+    out = np.floor(exact).astype(int)
+    for k in np.argsort(-(exact - out), kind="stable")[: n - int(out.sum())]:
+        out[k] += 1
+    return out.tolist()
+
+
+def assign_kinds(
+    rng: np.random.Generator, widow: np.ndarray, single: np.ndarray, focus: int | None
+) -> np.ndarray:
+    """A kind for each pensioner in the published proportions: survivors' files to the pensioners
+    without a spouse, women first; disability at random among the rest; `focus` is a retiree."""
+    n = len(widow)
+    sh = published_shares()
+    _, n_dis, n_sur = _counts(n, [sh["retirement"], sh["disability"], sh["survivors"]])
+    # Half up; a small demo with any two disability awards shows one of each degree.
+    n_partial = max(int(n_dis * PARTIAL_SHARE + 0.5), 1 if n_dis >= 2 else 0)
+    kind = np.full(n, RETIREMENT, np.int64)
+    order = rng.permutation(n)
+    # Widows first, then other singles, then anyone: a stable sort of a random order by preference.
+    rank = np.where(widow, 0, np.where(single, 1, 2))[order]
+    if focus is not None:
+        rank[order == focus] = 3
+    by_pref = order[np.argsort(rank, kind="stable")]
+    kind[by_pref[:n_sur]] = SURVIVORS
+    rest = rng.permutation(np.flatnonzero(kind == RETIREMENT))
+    if focus is not None:
+        rest = rest[rest != focus]
+    kind[rest[:n_dis]] = DISABILITY_TOTAL_KIND
+    kind[rest[:n_partial]] = DISABILITY_PARTIAL_KIND
+    return kind
+
+
 def draw_awards(
     rng: np.random.Generator,
     n: int,
@@ -126,11 +226,18 @@ def draw_awards(
     latest_start: JalaliMonth,
     focus: int | None,
     focus_by: JalaliMonth,
+    kind: np.ndarray | None = None,
+    spouse: np.ndarray | None = None,
     params: ParameterSet | None = None,
 ) -> dict[str, np.ndarray]:
     """Award columns for n pensioners (vectorised): start month index, base, pro rata, average wage,
-    credited days, route, start day. `focus` (a position) starts no later than `focus_by`."""
+    credited days, route, start day, and each kind's facts. `kind` (default: all retirement) gives the
+    kind of each; `spouse` whether the pensioner has one (dependants of a disability pension). Every
+    column is drawn for everyone, whatever the kinds, so a kind changes no other person's draws.
+    `focus` (a position) starts no later than `focus_by`."""
     p = default_parameters() if params is None else params
+    kind = np.full(n, RETIREMENT, np.int64) if kind is None else np.asarray(kind, np.int64)
+    spouse = np.zeros(n, bool) if spouse is None else np.asarray(spouse, bool)
     lo = FIRST_START.index
     hi = max(min(LAST_START.index, latest_start.index), lo)
     start = rng.integers(lo, hi + 1, n)
@@ -142,6 +249,13 @@ def draw_awards(
         rng.integers(FULL_YEARS[0], FULL_YEARS[1] + 1, n),
     )
     extra_days = rng.integers(0, DAYS_PER_YEAR, n)
+    # Disability and survivors' facts, drawn for all.
+    u_percent = rng.random(n)
+    work_drawn = rng.random(n) < WORK_RELATED_SHARE
+    dis_years = rng.integers(DISABILITY_YEARS[0], DISABILITY_YEARS[1] + 1, n)
+    deceased_pensioner = rng.random(n) < DECEASED_PENSIONER_SHARE
+    insured_years = rng.integers(DECEASED_INSURED_YEARS[0], DECEASED_INSURED_YEARS[1] + 1, n)
+    children = np.minimum(rng.poisson(published_shares()["survivors_per_file"] - 1, n), MAX_CHILDREN)
     if focus is not None:
         top = max(min(focus_by.index, hi), lo)
         start[focus] = min(start[focus], top)
@@ -150,37 +264,151 @@ def draw_awards(
     ceiling = daily_ceiling_vector(on, params=p) * 30
     average = np.minimum(np.rint(minimum * multiple).astype(np.int64), ceiling)
     average = np.maximum(average, minimum)
+    is_ret, is_sur = kind == RETIREMENT, kind == SURVIVORS
+    is_total, is_partial = kind == DISABILITY_TOTAL_KIND, kind == DISABILITY_PARTIAL_KIND
+    pro_rata &= is_ret | is_sur  # a deceased pensioner's own pension may have been pro rata
+    years = np.where(is_total | is_partial, dis_years, years)
+    years = np.where(is_sur & ~deceased_pensioner, insured_years, years)
     credited = years.astype(np.int64) * DAYS_PER_YEAR + extra_days
     route = np.where(pro_rata, TEN_YEAR, np.where(years >= 30, FULL_SERVICE, AGE))
-    base = retirement_pension(average, credited, route, on, params=p)
+    retirement = retirement_pension(average, credited, route, on, params=p)
+
+    # Disability: a loss in the band of its kind; the record of the last 10 years and the last year.
+    v = p.vector
+    total_min, partial_min = v("disability.total.min_percent", on), v("disability.partial.min_percent", on)
+    percent = np.where(
+        is_partial,
+        partial_min + (u_percent * (total_min - partial_min)).astype(np.int64),
+        total_min + (u_percent * (101 - total_min)).astype(np.int64),
+    )
+    work_related = is_partial | work_drawn
+    days_10y = np.minimum(credited, 10 * DAYS_PER_YEAR)
+    days_last_year = np.minimum(credited, DAYS_PER_YEAR)
+    dis = disability_pension(
+        average, credited, percent, work_related, spouse, days_10y, days_last_year, on, params=p
+    )
+
+    # Survivors: the deceased's pension (a pensioner's as paid, else Art. 77 without the minimum), then
+    # Art. 83 shares for the widow and her qualifying children.
+    dpy = v("pension.service.days_per_year", on)
+    art77 = half_up(average * counted_days(credited, on, params=p), v("pension.accrual.divisor", on) * dpy)
+    deceased_base = np.where(deceased_pensioner, retirement, art77)
+    eligible = survivors_eligible(
+        deceased_pensioner, np.zeros(n, bool), days_10y, days_last_year, credited, on, params=p
+    )
+    one, none = np.ones(n, np.int64), np.zeros(n, np.int64)
+    sur = survivor_pensions(deceased_base, eligible, one, children, none, on, params=p)
+
+    expected_degree = np.where(is_partial, DISABILITY_PARTIAL, DISABILITY_TOTAL)
+    dis_ok = ~(is_total | is_partial) | (dis.eligible & (dis.degree == expected_degree))
+    if not (dis_ok.all() and (eligible | ~is_sur).all()):
+        raise PensionsError("a drawn disability or survivors' case is not eligible under the rules")
+    base = np.select([is_ret, is_total | is_partial], [retirement, dis.pension], sur.total)
     return {
         "start": start,
+        "kind": kind,
         "base": base,
-        "pro_rata": pro_rata,
+        "pro_rata": np.where(is_ret, pro_rata, is_partial),
         "average": average,
         "credited": credited,
         "route": route,
         "minimum": minimum,
         "on": on,
+        "percent": percent,
+        "work_related": work_related,
+        "dependants": spouse,
+        "days_10y": days_10y,
+        "days_last_year": days_last_year,
+        "deceased_pensioner": deceased_pensioner,
+        "deceased_pro_rata": pro_rata,
+        "deceased_base": deceased_base,
+        "children": children,
+        "spouse_share": sur.spouse_each,
+        "child_share": sur.child_each,
     }
 
 
 ROUTE_NAMES = {FULL_SERVICE: "full_service", AGE: "age", TEN_YEAR: "ten_year"}
 
 
+AWARD_KINDS = {
+    RETIREMENT: AwardKind.RETIREMENT,
+    DISABILITY_TOTAL_KIND: AwardKind.DISABILITY,
+    DISABILITY_PARTIAL_KIND: AwardKind.DISABILITY,
+    SURVIVORS: AwardKind.SURVIVORS,
+}
+
+
+def _derivation(d: dict[str, np.ndarray], i: int, start: JalaliMonth) -> dict[str, Any]:
+    """What the award rests on: the drawn facts and the engine's result, enough to compute it again."""
+    k = int(d["kind"][i])
+    common = {
+        "on": format_jalali(start.first_day()),
+        "case": KIND_NAMES[k],
+        "average_wage": int(d["average"][i]),
+        "credited_days": int(d["credited"][i]),
+        "minimum_pension": int(d["minimum"][i]),
+        "pension": int(d["base"][i]),
+        "note": DERIVATION_NOTE,
+    }
+    if k == RETIREMENT:
+        return {"article": "SSL Art. 77, Art. 111", "route": ROUTE_NAMES[int(d["route"][i])], **common}
+    if k in (DISABILITY_TOTAL_KIND, DISABILITY_PARTIAL_KIND):
+        return {
+            "article": "SSL Arts. 70, 72, 75, 111" if k == DISABILITY_TOTAL_KIND else "SSL Arts. 72, 73",
+            "percent": int(d["percent"][i]),
+            "work_related": bool(d["work_related"][i]),
+            "dependants": bool(d["dependants"][i]),
+            "days_10y": int(d["days_10y"][i]),
+            "days_last_year": int(d["days_last_year"][i]),
+            **common,
+        }
+    return {
+        "article": "SSL Arts. 80–83, 111",
+        "deceased_pensioner": bool(d["deceased_pensioner"][i]),
+        "deceased_route": ROUTE_NAMES[int(d["route"][i])],
+        "base_pension": int(d["deceased_base"][i]),
+        "days_10y": int(d["days_10y"][i]),
+        "days_last_year": int(d["days_last_year"][i]),
+        "survivors": {"spouse": 1, "children": int(d["children"][i]), "parents": 0},
+        "shares": {"spouse": int(d["spouse_share"][i]), "child": int(d["child_share"][i])},
+        "paid_to": "spouse",
+        **common,
+    }
+
+
 def _create_awards(
     rng: np.random.Generator, reference: dt.date, focus_person: int | None, focus_by: JalaliMonth
 ) -> int:
     have = set(PensionAward.objects.values_list("person_id", flat=True))
-    persons = list(
-        Person.objects.filter(is_pensioner=True).order_by("national_code").values_list("id", flat=True)
-    )
-    n = len(persons)
+    rows = list(Person.objects.filter(is_pensioner=True).order_by("national_code").values_list("id", "sex"))
+    n = len(rows)
     if n == 0:
         return 0
+    persons = [pid for pid, _ in rows]
+    married = set(
+        FamilyRelation.objects.filter(kind=RelationKind.SPOUSE, valid_to__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    ) | set(
+        FamilyRelation.objects.filter(kind=RelationKind.SPOUSE, valid_to__isnull=True).values_list(
+            "relative_id", flat=True
+        )
+    )
+    spouse = np.array([pid in married for pid in persons], bool)
+    female = np.array([sex == Sex.FEMALE for _, sex in rows], bool)
     focus = persons.index(focus_person) if focus_person in persons else None
     # Drawn for all, kept for those without an award: the same person gets the same award either way.
-    d = draw_awards(rng, n, latest_start=JalaliMonth.of(reference), focus=focus, focus_by=focus_by)
+    kind = assign_kinds(rng, female & ~spouse, ~spouse, focus)
+    d = draw_awards(
+        rng,
+        n,
+        latest_start=JalaliMonth.of(reference),
+        focus=focus,
+        focus_by=focus_by,
+        kind=kind,
+        spouse=spouse,
+    )
     awards = []
     for i, pid in enumerate(persons):
         if pid in have:
@@ -189,21 +417,12 @@ def _create_awards(
         awards.append(
             PensionAward(
                 person_id=pid,
-                kind=AwardKind.RETIREMENT,
+                kind=AWARD_KINDS[int(d["kind"][i])],
                 start_year=s.year,
                 start_month=s.month,
                 base_amount=int(d["base"][i]),
                 pro_rata=bool(d["pro_rata"][i]),
-                derivation={
-                    "article": "SSL Art. 77, Art. 111",
-                    "on": format_jalali(s.first_day()),
-                    "route": ROUTE_NAMES[int(d["route"][i])],
-                    "average_wage": int(d["average"][i]),
-                    "credited_days": int(d["credited"][i]),
-                    "minimum_pension": int(d["minimum"][i]),
-                    "pension": int(d["base"][i]),
-                    "note": DERIVATION_NOTE,
-                },
+                derivation=_derivation(d, i, s),
             )
         )
     PensionAward.objects.bulk_create(awards, batch_size=2000)
@@ -227,6 +446,9 @@ def run(reference: dt.date, *, months: int, seed: int, pensioner: str | None = N
     with transaction.atomic():
         t0 = time.perf_counter()
         created = _create_awards(rng, reference, focus_person, focus_by)
+        if sched.months:
+            # Loans and supplementary insurance on some awards, so slips show deductions.
+            deductions.add(sched.months[0], seed=seed)
         timings["awards"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for month in sched.months:
@@ -246,6 +468,10 @@ def run(reference: dt.date, *, months: int, seed: int, pensioner: str | None = N
         "pension_awards": PensionAward.objects.count(),
         "pension_awards_created": created,
         "pension_awards_pro_rata": PensionAward.objects.filter(pro_rata=True).count(),
+        **{
+            f"pension_awards_{k}": PensionAward.objects.filter(kind=k).count()
+            for k in (AwardKind.RETIREMENT, AwardKind.DISABILITY, AwardKind.SURVIVORS)
+        },
         "payroll_months": len(runs),
         "payroll_lines": sum(r.line_count for r in runs),
         "payroll_last_net": runs[-1].total_net if runs else 0,

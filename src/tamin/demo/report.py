@@ -230,6 +230,8 @@ def _payroll_row(t: Table, result: BuildResult) -> None:
     t.add_row(
         "pension awards",
         f"{c['pension_awards']:,}",
+        f"{c.get('pension_awards_retirement', 0):,} retirement, {c.get('pension_awards_disability', 0):,} "
+        f"disability, {c.get('pension_awards_survivors', 0):,} survivors; "
         f"{c['pension_awards_pro_rata']:,} pro rata; payroll {months[0]}–{months[-1]} ({c['payroll_months']} "
         f"months{late}): {c['payroll_last_net']:,} Rials paid in {months[-1]}, "
         f"{c['payroll_arrears']:,} Rials of arrears",
