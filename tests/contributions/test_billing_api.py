@@ -13,9 +13,11 @@ from tamin.accounts.permissions import READERS, WRITERS
 from tamin.accounts.roles import Role
 from tamin.contributions import billing
 from tamin.contributions.models import Payment
-from tamin.contributions.statement_pdf import FONT_DIR, _fetcher, statement_pdf
+from tamin.contributions.statement_pdf import statement_pdf
 from tamin.core.jalali import parse_jalali_date
 from tamin.core.text import to_ascii_digits
+from tamin.portal.pdf import FONT_DIR
+from tamin.portal.pdf import fetcher as _fetcher
 from tests.contributions.db_factories import wage_list
 from tests.contributions.test_posting import post
 

@@ -1,6 +1,6 @@
 """The pension award (حکم برقراری مستمری) of an approved claim: one context for the portal page and the PDF,
-a Persian right-to-left A4 page rendered by WeasyPrint with the vendored Vazirmatn font (the slip's and
-the statement's fetcher: nothing is fetched from the network).
+a Persian right-to-left A4 page rendered by `tamin.portal.pdf` (the vendored Vazirmatn font; nothing is
+fetched from the network).
 
 The award explains itself: the case and article applied, the credited record, the average wage, the
 pension and the engine's derivation lines as the maker computed them and the checker approved them.
@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 
 from tamin.benefits.claims import case_label
 from tamin.benefits.models import PensionClaim
-from tamin.contributions.statement_pdf import FONT_DIR, _fetcher
-from tamin.core import jalali
 from tamin.core.errors import NotFound
+from tamin.portal import pdf
 from tamin.rules.params import value as parameter
 
 TEMPLATE = "portal/claims/award_pdf.html"
@@ -64,23 +62,12 @@ def award_context(claim: PensionClaim) -> dict[str, Any]:
 
 
 def award_html(claim: PensionClaim) -> str:
-    return render_to_string(
-        TEMPLATE,
-        {
-            **award_context(claim),
-            "printed_on": jalali.today(),
-            "font_regular": (FONT_DIR / "Vazirmatn-Regular.woff2").as_uri(),
-            "font_bold": (FONT_DIR / "Vazirmatn-Bold.woff2").as_uri(),
-        },
-    )
+    return pdf.html(TEMPLATE, award_context(claim))
 
 
 def award_pdf(claim: PensionClaim) -> bytes:
     """The PDF bytes of the award of `claim` (already checked for the caller's scope)."""
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    html = award_html(claim)
-    return HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
+    return pdf.render(award_html(claim))
 
 
 def filename(claim: PensionClaim) -> str:
@@ -88,7 +75,4 @@ def filename(claim: PensionClaim) -> str:
 
 
 def pdf_response(claim: PensionClaim) -> HttpResponse:
-    response = HttpResponse(award_pdf(claim), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename(claim)}"'
-    response["Cache-Control"] = "private, no-store"  # personal: never in a shared cache
-    return response
+    return pdf.response(award_pdf(claim), filename(claim))

@@ -1,6 +1,6 @@
 """The pension slip (فیش حقوقی) of one pensioner for one month: the same context serves the portal page and
-the PDF, a Persian right-to-left A5 page rendered by WeasyPrint with the vendored Vazirmatn font (the
-statement PDF's fetcher: nothing is fetched from the network).
+the PDF, a Persian right-to-left A5 page rendered by `tamin.portal.pdf`
+(the vendored Vazirmatn font; nothing is fetched from the network).
 
 The slip explains the pension: the award's base and each yearly increase the run applied since the
 award's start year, with the arithmetic (rules.adjustments.yearly_increase_explained); each allowance and
@@ -14,11 +14,9 @@ from itertools import zip_longest
 from typing import Any
 
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 
 from tamin.benefits.models import PayrollLine
-from tamin.contributions.statement_pdf import FONT_DIR, _fetcher
-from tamin.core import jalali
+from tamin.portal import pdf
 from tamin.rules.adjustments import yearly_increase_explained
 
 TEMPLATE = "portal/slips/slip_pdf.html"
@@ -89,22 +87,12 @@ def slip_context(line: PayrollLine) -> dict[str, Any]:
 
 
 def slip_html(line: PayrollLine) -> str:
-    return render_to_string(
-        TEMPLATE,
-        {
-            **slip_context(line),
-            "printed_on": jalali.today(),
-            "font_regular": (FONT_DIR / "Vazirmatn-Regular.woff2").as_uri(),
-            "font_bold": (FONT_DIR / "Vazirmatn-Bold.woff2").as_uri(),
-        },
-    )
+    return pdf.html(TEMPLATE, slip_context(line))
 
 
 def slip_pdf(line: PayrollLine) -> bytes:
     """The PDF bytes of the slip `line` (already checked for the caller's scope)."""
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    return HTML(string=slip_html(line), base_url=FONT_DIR.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
+    return pdf.render(slip_html(line))
 
 
 def filename(line: PayrollLine) -> str:
@@ -112,7 +100,4 @@ def filename(line: PayrollLine) -> str:
 
 
 def pdf_response(line: PayrollLine) -> HttpResponse:
-    response = HttpResponse(slip_pdf(line), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename(line)}"'
-    response["Cache-Control"] = "private, no-store"  # personal: never in a shared cache
-    return response
+    return pdf.response(slip_pdf(line), filename(line))
