@@ -100,6 +100,9 @@ class BuildOptions:
     today: dt.date | None = None  # the reference date; today in Tehran unless given (tests fix it)
     months: int = 0  # months of wage lists, bills and payments before the reference month (`tamin demo`: 6)
     payroll_months: int = 0  # pension payroll months ending at the reference month (`tamin demo`: 6)
+    # Old debts forgiven by a real campaign (tamin.demo.relief); None: only in the full demo (months and
+    # payroll_months both set, as `tamin demo` builds it), so narrower builds keep their exact counts.
+    forgiveness: bool | None = None
 
 
 @dataclass
@@ -756,10 +759,31 @@ def build(options: BuildOptions) -> BuildResult:
     )
     if options.months:
         _contribution_cycle(result, users)
+    if options.forgiveness or (options.forgiveness is None and options.months and options.payroll_months):
+        _forgiveness(result, users)
     if options.payroll_months:
         _pensions(result, users)
         _claims(result, users)
     return result
+
+
+def _forgiveness(result: BuildResult, users: list[DemoUser]) -> None:
+    """A few workshops' old debts, settled inside a real campaign's window and forgiven by it."""
+    from tamin.demo import relief
+
+    employer = next(u for u in users if u.role == Role.EMPLOYER)
+    try:
+        done = relief.run(
+            result.reference,
+            seed=result.options.seed,
+            usernames={u.role: u.username for u in users},
+            workshop=employer.scope["workshop"],
+        )
+    except relief.ReliefError as exc:
+        raise DemoError(str(exc)) from exc
+    result.counts.update(done.counts)
+    result.timings.update(done.timings)
+    result.notes.extend(done.notes)
 
 
 def _contribution_cycle(result: BuildResult, users: list[DemoUser]) -> None:

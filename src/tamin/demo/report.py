@@ -221,6 +221,14 @@ def _cycle_rows(t: Table, result: BuildResult) -> None:
         f"{c['agreements']} instalment plan (demo employer's workshop), {c['objections']} open objection "
         "(demo insured)",
     )
+    if c.get("forgiveness_runs"):
+        t.add_row(
+            "forgiveness",
+            f"{c['forgiveness_lines']:,}",
+            f"bills forgiven by {c['forgiveness_runs']} campaign run: {c['forgiveness_workshops']} workshops "
+            f"paid old lists' principal in the window, {c['forgiven']:,} Rials of penalties forgiven; "
+            f"{c['forgiveness_missed']} paid too late ({c['forgiveness_lists']} old lists)",
+        )
 
 
 def _payroll_row(t: Table, result: BuildResult) -> None:
