@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tamin.accounts.roles import Role
@@ -17,9 +17,9 @@ from tamin.audit.services import record, verify
 from tamin.contributions import batch, dbf, posting, transfer
 from tamin.contributions.batch_check import check_batch
 from tamin.contributions.checking import check_list
-from tamin.contributions.models import Bill, ContributionList, ListRow
+from tamin.contributions.models import Bill, ContributionList, ListRow, PricingBasis
 from tamin.records.models import HistoryMonth
-from tamin.registry.models import Person
+from tamin.registry.models import Employment, Person
 from tests.contributions.db_factories import national_codes, priced, wage_list
 
 TODAY = dt.date(2025, 10, 1)
@@ -185,7 +185,7 @@ def _scenario(world) -> list[batch.BatchItem]:
 def _state() -> dict:
     """What the database holds about lists, with ids replaced by list keys."""
     key = {cl.pk: (cl.workshop_id, cl.year, cl.month, cl.list_no) for cl in ContributionList.objects.all()}
-    skip = {"id", "posted_at", "contribution_list", "source_list", "updated_at"}
+    skip = {"id", "posted_at", "contribution_list", "source_list", "updated_at", "basis"}
     # Persons by national code: PostgreSQL does not give back sequence values of a rolled-back run.
     person = dict(Person.objects.values_list("id", "national_code"))
 
@@ -194,6 +194,8 @@ def _state() -> dict:
         for obj in qs:
             d = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name not in skip}
             d["list"] = key.get(getattr(obj, ref))
+            if isinstance(obj, ContributionList):
+                d["derivation"] = obj.derivation  # the shared basis + the list's own part
             if "person_id" in d:
                 d["person_id"] = person[d["person_id"]]
             d.pop(ref, None)
@@ -204,14 +206,23 @@ def _state() -> dict:
     audit = [
         (e.action, key.get(int(e.object_id)) if e.object_type.endswith("contributionlist") else e.object_id,
          e.before, e.after, e.actor_id, e.actor_name)
-        for e in AuditEntry.objects.order_by("seq")
+        # Employments are synced once per call (one entry for a batch, one per list one by one): their
+        # outcome is compared below, not their entries.
+        for e in AuditEntry.objects.exclude(action="employment.from_lists").order_by("seq")
     ]  # fmt: skip
+    employments = sorted(
+        (person[p], *rest)
+        for p, *rest in Employment.objects.values_list(
+            "person_id", "workshop_id", "start_date", "end_date", "hard_job"
+        )
+    )
     return {
         "lists": lists,
         "rows": rows(ListRow.objects.all(), "contribution_list_id"),
         "history": rows(HistoryMonth.objects.filter(source_list__isnull=False), "source_list_id"),
         "bills": rows(Bill.objects.all(), "contribution_list_id"),
         "audit": sorted(audit, key=lambda t: json.dumps(t, sort_keys=True, default=str)),
+        "employments": employments,
     }
 
 
@@ -270,7 +281,7 @@ def test_batch_writes_what_post_list_writes(world):
         "supplementary", "corrected",
     ]  # fmt: skip
     assert in_batch == per_list
-    for part in ("lists", "rows", "history", "bills", "audit"):
+    for part in ("lists", "rows", "history", "bills", "audit", "employments"):
         assert batch_state[part] == per_list_state[part], part
 
 
@@ -283,7 +294,9 @@ def test_audit_chain_stays_verifiable_around_a_batch(world):
     with transaction.atomic():
         record(actor, "test.after", world.workshop_a)
     entries = list(AuditEntry.objects.order_by("seq"))
-    assert [e.action for e in entries[-5:]] == ["test.before", *["wagelist.posted"] * 3, "test.after"]
+    assert [e.action for e in entries[-6:]] == [
+        "test.before", "employment.from_lists", *["wagelist.posted"] * 3, "test.after",
+    ]  # fmt: skip
     assert entries[-2].object_id == str(results[2].list_id) and entries[-2].actor_id == actor.pk
     assert entries[-2].after["bill"] == results[2].bill and entries[-2].before is None
     assert verify().ok
@@ -320,6 +333,51 @@ def test_a_failure_in_the_batch_leaves_nothing(world, monkeypatch):
     monkeypatch.setattr(batch, "after_rows_hook", None)
     assert [r.status for r in batch.post_batch(world.users[Role.ADMIN], items)] == ["posted"] * 3
     assert verify().ok
+
+
+def test_a_row_naming_no_person_is_refused_by_the_batch_itself(world):
+    """ListRow and HistoryMonth have no database foreign keys (a month would check ~1.3 M rows one by
+    one): post_batch checks the persons set-based and refuses the whole batch, writing nothing."""
+    items = [_item(world.workshop_a, wage_list(world.workshop_a.code, 1404, m, n=2)) for m in (1, 2)]
+    missing = int(Person.objects.order_by("-id").values_list("id", flat=True).first()) + 1000
+    bad = batch.BatchItem(
+        items[1].wl, items[1].price, items[1].workshop, np.array([items[1].person_ids[0], missing])
+    )
+    before = (ContributionList.objects.count(), ListRow.objects.count(), HistoryMonth.objects.count(),
+              AuditEntry.objects.count())  # fmt: skip
+    with pytest.raises(IntegrityError, match="1 of the rows' person ids"), transaction.atomic():
+        batch.post_batch(world.users[Role.ADMIN], [items[0], bad])
+    after = (ContributionList.objects.count(), ListRow.objects.count(), HistoryMonth.objects.count(),
+             AuditEntry.objects.count())  # fmt: skip
+    assert after == before
+    assert [r.status for r in batch.post_batch(world.users[Role.ADMIN], items)] == ["posted"] * 2
+
+
+def test_a_month_shares_one_pricing_basis_and_each_list_reads_its_whole_derivation(world):
+    items = [
+        _item(world.workshop_a, wage_list(world.workshop_a.code, 1404, 2, n=2)),
+        _item(world.workshop_b, wage_list(world.workshop_b.code, 1404, 2, n=3, start=714_000_000)),
+        _item(world.workshop_a, wage_list(world.workshop_a.code, 1404, 3, n=1, start=715_000_000)),
+    ]
+    results = batch.post_batch(world.users[Role.ADMIN], items)
+    lists = [ContributionList.objects.get(pk=r.list_id) for r in results]
+    assert PricingBasis.objects.count() == 2  # months 1404-02 and 1404-03
+    assert lists[0].basis_id == lists[1].basis_id != lists[2].basis_id
+    for cl, it in zip(lists, items, strict=True):
+        assert cl.derivation == json.loads(json.dumps(it.derivation))
+        assert set(cl.own_derivation) == {"exemptions", "counts"}
+        assert cl.own_derivation["counts"]["rows"] == cl.rows
+    assert lists[1].derivation["counts"]["rows"] == 3 and lists[1].derivation["ceiling"] > 0
+    # One by one shares the same basis.
+    one = _item(world.workshop_b, wage_list(world.workshop_b.code, 1404, 3, n=2, start=716_000_000))
+    posted = posting.post_list(
+        world.users[Role.ADMIN], one.wl, one.price, workshop=one.workshop, person_ids=one.person_ids,
+        derivation=one.derivation,
+    )  # fmt: skip
+    assert posted.contribution_list.basis_id == lists[2].basis_id and PricingBasis.objects.count() == 2
+    assert ContributionList.objects.get(pk=posted.contribution_list.pk).derivation == json.loads(
+        json.dumps(one.derivation)
+    )
 
 
 def test_scope_is_checked_for_the_whole_batch(world):
@@ -417,7 +475,7 @@ def test_import_batch_equals_importing_one_by_one(world):
     assert in_batch[8]["unemployment_share"] == 0 and in_batch[8]["registered_persons"] == 0
     assert in_batch == per_list
     assert batch_persons == per_list_persons
-    for part in ("lists", "rows", "history", "bills", "audit"):
+    for part in ("lists", "rows", "history", "bills", "audit", "employments"):
         assert batch_state[part] == per_list_state[part], part
 
 
@@ -458,4 +516,12 @@ def test_import_paths_uses_the_batch_for_many_lists(world, tmp_path, monkeypatch
 
 def test_content_hashes_are_posting_content_hash():
     lists = _faulty_lists()
+    # Lists are grouped by their fields as held: the same fields in another order, or another type,
+    # hash as posting.content_hash says.
+    shuffled = wage_list("1234567890", n=2, start=730_000_000)
+    shuffled.header = dict(reversed(list(shuffled.header.items())))
+    shuffled.rows = dict(reversed(list(shuffled.rows.items())))
+    as_object = wage_list("1234567890", n=3, start=730_000_000)
+    as_object.rows = {**as_object.rows, "DSW_FNAME": as_object.rows["DSW_FNAME"].astype(object)}
+    lists += [shuffled, as_object, wage_list("1234567890", n=2, start=730_000_000)]
     assert batch.content_hashes(lists) == [posting.content_hash(wl) for wl in lists]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tamin.accounts.roles import Role
@@ -73,8 +73,10 @@ def test_post_writes_rows_history_bill_and_one_audit_entry(world):
     )
     assert bill.amount == expected == price.totals["total_due"]
     assert bill.state_share == price.totals["state_share"] > 0  # recorded, not billed
-    assert AuditEntry.objects.count() == audits + 1
-    entry = AuditEntry.objects.order_by("-seq").first()
+    # The list's entry, and the employments its rows opened (tamin.contributions.employments).
+    assert AuditEntry.objects.count() == audits + 2
+    sync, entry = AuditEntry.objects.order_by("-seq")[:2][::-1]
+    assert sync.action == "employment.from_lists"
     assert entry.action == "wagelist.posted" and entry.after["bill"]["amount"] == bill.amount
     assert verify().ok
 
@@ -157,6 +159,48 @@ def test_text_with_tabs_and_backslashes_survives(world):
         "تراش\tکار\\ارشد",
         "خط\nدوم",
     ]
+
+
+def test_a_row_naming_no_person_is_refused(world):
+    """No database foreign key on the rows' persons (see ListRow): post_list checks them itself."""
+    wl = wage_list(world.workshop_a.code, n=2)
+    ids = persons_for(wl.rows["PER_NATCOD"].tolist())
+    ids[1] = ids.max() + 1000
+    with pytest.raises(IntegrityError, match="1 of the rows' person ids name no registered person"):
+        posting.post_list(
+            world.users[Role.BRANCH_STAFF], wl, priced(wl), workshop=world.workshop_a, person_ids=ids
+        )
+    assert ContributionList.objects.count() == ListRow.objects.count() == HistoryMonth.objects.count() == 0
+
+
+def test_bulk_insert_writes_null(world):
+    """A masked value, or None in an object column, is NULL (on both databases)."""
+    wl = wage_list(world.workshop_a.code, n=3)
+    cl = post(world, wl).contribution_list
+    person = ListRow.objects.filter(contribution_list=cl).order_by("row_no")[0].person_id
+    HistoryMonth.objects.all().delete()
+    with transaction.atomic():
+        posting.bulk_insert(
+            HistoryMonth._meta.db_table,
+            {
+                "person_id": np.full(3, person, dtype=np.int64),
+                "workshop_id": np.full(3, world.workshop_a.pk, dtype=np.int64),
+                "year": np.array([1404, 1404, 1404]),
+                "month": np.array([1, 2, 3]),
+                "days": np.array([31, 31, 31]),
+                "daily_wage": np.array([10, 20, 30]),
+                "wage": np.array([310, 620, 930]),
+                "wage_subject": np.array([310, 620, 930]),
+                "job_code": np.array(["۱\t۲", "", "x"], dtype=object),
+                "hard_job": np.array([True, False, True]),
+                "source_list_id": np.ma.masked_array([cl.pk, 0, cl.pk], mask=[False, True, False]),
+                "source_row": np.array([1, None, None], dtype=object),
+            },
+        )
+    got = list(HistoryMonth.objects.order_by("month").values_list("source_list_id", "source_row", "hard_job"))
+    assert got == [(cl.pk, 1, True), (None, None, False), (cl.pk, None, True)]
+    codes = list(HistoryMonth.objects.order_by("month").values_list("job_code", flat=True))
+    assert codes == ["۱\t۲", "", "x"]
 
 
 def test_scope_deny_by_default(world):

@@ -10,10 +10,14 @@ lists) with the same meaning, set-based:
   earlier in the batch); same key, other content → a correction, handed to `posting.post_list` inside
   the batch's transaction after the new lists are written (corrections are few; their statuses
   depend only on their own key, so running them after the new lists changes no outcome);
-* list headers, rows, history months, bills and one audit entry per list written with one
-  COPY (PostgreSQL) / executemany (SQLite) each; list ids reserved first (`nextval` over the identity
-  sequence on PostgreSQL, the range above the table's highest id on SQLite, whose writers are
-  serialised by BEGIN IMMEDIATE);
+* list headers, rows, bills and one audit entry per list written with one COPY (PostgreSQL) /
+  executemany (SQLite) each, and the history months copied by the database from the rows just written
+  (one INSERT … SELECT); list ids reserved first (`nextval` over the identity sequence on PostgreSQL,
+  the range above the table's highest id on SQLite, whose writers are serialised by BEGIN IMMEDIATE);
+* the rows' persons checked in one query (`posting.check_persons`): ListRow and HistoryMonth have no
+  database foreign keys, whose row-by-row checks cost a month more than writing its rows (ListRow);
+* the derivation's shared part (the month's parameters and their citations, ≈ 3.5 KB) stored once per
+  month as a PricingBasis, each list keeping its own part (`posting.derivation_fields`);
 * the audit chain extended in Python under the audit service's own lock (`audit.services._lock_chain`):
   each entry's hash is `audit.services.entry_hash` of its fields and the previous entry's hash, so
   `tamin audit verify` checks a batch like any other write;
@@ -186,28 +190,34 @@ def _stamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
+# What json.dumps(value, ensure_ascii=False) and the audit's canonical json.dumps give, with the encoders
+# made once: json.dumps builds a new encoder for every call with options, ~⅓ of a small document's cost.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _JSON.encode(value)
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def _insert(model: type, cols: dict[str, np.ndarray]) -> None:
-    """bulk_insert, with the model's default for every column not given (Django defaults live in Python,
-    not in the table, so a bare INSERT would leave them NULL)."""
+    """bulk_insert (columns by database name), with the model's default for every column not given
+    (Django defaults live in Python, not in the table, so a bare INSERT would leave them NULL)."""
     n = len(next(iter(cols.values())))
     for f in model._meta.concrete_fields:
-        if f.attname in cols or not f.has_default() or f.primary_key:
+        if f.column in cols or not f.has_default() or f.primary_key:
             continue
         value = f.get_default()
         if isinstance(value, bool | int):
-            cols[f.attname] = np.full(n, value, dtype=bool if isinstance(value, bool) else np.int64)
+            cols[f.column] = np.full(n, value, dtype=bool if isinstance(value, bool) else np.int64)
         elif isinstance(value, str):
-            cols[f.attname] = np.full(n, value)
+            cols[f.column] = np.full(n, value)
         elif isinstance(value, dict | list):
-            cols[f.attname] = np.full(n, _json(value))
+            cols[f.column] = np.full(n, _json(value))
     posting.bulk_insert(model._meta.db_table, cols)
 
 
@@ -224,13 +234,20 @@ def _month(wl: WageList) -> JalaliMonth:
 def content_hashes(wls: Sequence[WageList]) -> list[str]:
     """posting.content_hash of every list, byte for byte, from the batch's columns: lists with the same
     columns are hashed from one conversion of each column (int64 bytes, one `tolist` of the text),
-    so the per-list work is slicing and one SHA-256 instead of ~30 conversions."""
+    so the per-list work is slicing and one SHA-256 instead of ~30 conversions. (Cutting every list's
+    piece of a column in one comprehension, or encoding each value once and cutting the lists' bytes at
+    offsets, were measured slower: most lists have 1–5 rows.)"""
     out: list[str] = [""] * len(wls)
-    groups: dict[tuple[tuple[str, bool], ...], list[int]] = {}
+    # Grouped by the columns' names and types and the header's fields as the lists hold them (lists read
+    # by one reader share them), sorted once per group rather than once per list.
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for i, wl in enumerate(wls):
-        sig = tuple((name, wl.rows[name].dtype.kind in "iub") for name in sorted(wl.rows))
-        groups.setdefault(sig, []).append(i)
-    for sig, members in groups.items():
+        key = (tuple(wl.rows), tuple([c.dtype for c in wl.rows.values()]), tuple(wl.header))
+        groups.setdefault(key, []).append(i)
+    for (names, dtypes, header_names), members in groups.items():
+        kinds = dict(zip(names, dtypes, strict=True))
+        sig = tuple((name, kinds[name].kind in "iub") for name in sorted(names))
+        header_order = sorted(header_names)
         sizes = [len(wls[i].rows[sig[0][0]]) if sig else 0 for i in members]
         bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
         columns: list[tuple[bytes, Any]] = []
@@ -244,7 +261,8 @@ def content_hashes(wls: Sequence[WageList]) -> list[str]:
                 columns.append((name.encode() + b"\x1d", col.tolist()))
         for j, i in enumerate(members):
             a, b = bounds[j], bounds[j + 1]
-            parts = [f"{name}={value}\x1e" for name, value in sorted(wls[i].header.items())]
+            header = wls[i].header
+            parts = [f"{name}={header[name]}\x1e" for name in header_order]
             data = ["".join(parts).encode()]
             for label, col in columns:
                 data.append(label)
@@ -287,12 +305,17 @@ def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None 
         for i, pk in zip(plan.new, list_ids.tolist(), strict=True):
             key_id[keys[i]] = pk
         if new:
+            # What the rows' person foreign keys would check row by row (they have none: ListRow).
+            posting.check_persons(np.concatenate([np.asarray(it.person_ids, dtype=np.int64) for it in new]))
             now = timezone.now()
             totals = [posting._totals(it.price, it.wl) for it in new]
             _write_lists(actor, new, [plan.statuses[i] for i in plan.new], list_ids, digests, plan.new,
                          totals, now)  # fmt: skip
             _write_rows(new, list_ids)
-            _write_history(new, list_ids)
+            _write_history(list_ids)
+            from tamin.contributions.employments import sync_from_lists  # employments uses bulk_insert
+
+            sync_from_lists(actor, list_ids.tolist())
             if after_rows_hook is not None:
                 after_rows_hook(list_ids.tolist())
             bills = _write_bills(new, list_ids, totals, today, now)
@@ -371,9 +394,12 @@ def _write_lists(
         "header": np.array([_json(posting._jsonable_header(it.wl.header)) for it in new], dtype=str),
         "layout": np.array([it.wl.wor.layout for it in new], dtype=str),
         "source": np.array([f"{it.wl.kar.name} {it.wl.wor.name}"[:300] for it in new], dtype=str),
-        "derivation": np.array([_json(it.derivation or {}) for it in new], dtype=str),
         "posted_at": np.full(n, _stamp(now)),
     }
+    derivations = posting.derivation_fields([it.derivation for it in new])
+    basis = np.array([d["basis_id"] or 0 for d in derivations], dtype=np.int64)
+    cols["basis_id"] = np.ma.masked_array(basis, mask=basis == 0)
+    cols["derivation"] = np.array([_json(d["own_derivation"]) for d in derivations], dtype=str)  # column
     for name in (*ROW_PRICE_COLUMNS, "total_days"):
         cols[name] = np.array([t[name] for t in totals], dtype=np.int64)
     if getattr(actor, "pk", None) is not None:
@@ -410,27 +436,30 @@ def _hard(new: list[BatchItem]) -> np.ndarray:
     )
 
 
-def _write_history(new: list[BatchItem], ids: np.ndarray) -> None:
-    sizes = np.array([it.wl.n for it in new], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)])[:-1]
-    total = int(sizes.sum())
-    cols: dict[str, np.ndarray] = {
-        "person_id": np.concatenate([np.asarray(it.person_ids, dtype=np.int64) for it in new]),
-        "workshop_id": np.repeat(np.array([it.workshop.pk for it in new], dtype=np.int64), sizes),
-        "year": np.repeat(np.array([_month(it.wl).year for it in new], dtype=np.int64), sizes),
-        "month": np.repeat(np.array([_month(it.wl).month for it in new], dtype=np.int64), sizes),
-        "days": _concat(new, "DSW_DD").astype(np.int64, copy=False),
-        "daily_wage": _concat(new, "DSW_ROOZ").astype(np.int64, copy=False),
-        "wage": _concat(new, "DSW_MAH").astype(np.int64, copy=False),
-        "wage_subject": np.concatenate(
-            [np.asarray(it.price.rows["wage_subject"], dtype=np.int64) for it in new]
-        ),
-        "job_code": posting._text(_concat(new, "DSW_JOB"), 10),
-        "hard_job": _hard(new),
-        "source_list_id": np.repeat(ids, sizes),
-        "source_row": np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, sizes),
-    }
-    posting.bulk_insert(HistoryMonth._meta.db_table, cols)
+def _write_history(list_ids: np.ndarray) -> None:
+    """The history months of the lists' rows, as posting._write_history makes them, copied by the
+    database from the rows just written (one INSERT … SELECT: no second conversion and transfer of
+    the month's ~1.3 M rows from Python)."""
+    qn = connection.ops.quote_name
+    history, rows, lists = (qn(m._meta.db_table) for m in (HistoryMonth, ListRow, ContributionList))
+    # The rows are found through their list's index (list, row_no): the range of the batch's ids (one
+    # range on SQLite, nearly one on PostgreSQL) lets the planner probe it even with stale statistics
+    # after a bulk load, rather than scanning every list row ever posted.
+    if connection.vendor == "postgresql":
+        wanted, param = "= ANY(%s::bigint[])", "{" + ",".join(map(str, list_ids.tolist())) + "}"
+    else:
+        wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(list_ids.tolist())
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {history} (person_id, workshop_id, year, month, days, daily_wage, wage,"
+            " wage_subject, job_code, hard_job, source_list_id, source_row)"
+            " SELECT r.person_id, c.workshop_id, c.year, c.month, r.days, r.daily_wage, r.monthly_wage,"
+            " r.wage_subject, r.job_code, r.hard_job, r.contribution_list_id, r.row_no"
+            f" FROM {rows} AS r JOIN {lists} AS c ON c.id = r.contribution_list_id"
+            f" WHERE r.contribution_list_id BETWEEN %s AND %s AND r.contribution_list_id {wanted}"
+            " ORDER BY r.contribution_list_id, r.row_no",
+            [int(list_ids.min()), int(list_ids.max()), param],
+        )
 
 
 def _write_bills(
@@ -520,6 +549,11 @@ def _write_audit(
     n = len(new)
     seqs = np.arange(seq, seq + n, dtype=np.int64)
     actions, afters, prevs, hashes = [], [], [], []
+    # The parts that are the same for many entries are put in canonical form once; a list id and a
+    # hash (digits, hex) are JSON strings by quoting alone.
+    actions_text = {s: _canonical(f"wagelist.{s}") for s in set(statuses)}
+    type_text = _canonical(object_type)
+    id_texts = ids.astype(str).tolist()
     for j, it in enumerate(new):
         wl = it.wl
         after = {
@@ -531,8 +565,8 @@ def _write_audit(
         after_text = _canonical(after)
         action = f"wagelist.{statuses[j]}"
         body = (
-            f"[{seq + j},{head},{_canonical(action)},{_canonical(object_type)},"
-            f"{_canonical(str(ids[j]))},null,{after_text},{_canonical(prev)}]"
+            f'[{seq + j},{head},{actions_text[statuses[j]]},{type_text},"{id_texts[j]}",null,{after_text},'
+            f'"{prev}"]'
         )
         digest = hashlib.sha256(body.encode()).hexdigest()
         actions.append(action)
@@ -573,7 +607,6 @@ class _Known:
 
     codes: np.ndarray
     ids: np.ndarray
-    pensioner: np.ndarray
     foreign: np.ndarray
 
     @classmethod
@@ -581,10 +614,10 @@ class _Known:
         from tamin.registry.models import Person
 
         unique = np.unique(codes).tolist()
-        rows: list[tuple[str, int, bool, str]] = []
+        rows: list[tuple[str, int, str]] = []
         # Raw SQL: the ORM spends more time preparing 5,000 parameters than the database answering.
         table = connection.ops.quote_name(Person._meta.db_table)
-        select = f"SELECT national_code, id, is_pensioner, nationality FROM {table} WHERE "
+        select = f"SELECT national_code, id, nationality FROM {table} WHERE "
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
                 cur.execute(select + "national_code = ANY(%s)", [unique])
@@ -593,14 +626,13 @@ class _Known:
                 for i in range(0, len(unique), _CHUNK):
                     part = unique[i : i + _CHUNK]
                     cur.execute(select + f"national_code IN ({', '.join(['%s'] * len(part))})", part)
-                    rows.extend((c, pk, bool(p), nat) for c, pk, p, nat in cur.fetchall())
+                    rows.extend(cur.fetchall())
         # A sentinel that matches no code keeps indexing valid when nobody is known.
-        rows = sorted(rows) or [("\uffff", 0, False, "IR")]
+        rows = sorted(rows) or [("\uffff", 0, "IR")]
         return cls(
             np.array([r[0] for r in rows], dtype=str),
             np.array([r[1] for r in rows], dtype=np.int64),
-            np.array([r[2] for r in rows], dtype=bool),
-            np.array([r[3] != "IR" for r in rows], dtype=bool),
+            np.array([r[2] != "IR" for r in rows], dtype=bool),
         )
 
     def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -639,13 +671,21 @@ def _hard_jobs(
     return out
 
 
+def _first_day(wl: WageList) -> np.datetime64:
+    """The list's first day, NaT where DSK_YY/DSK_MM make no month (the check reports it)."""
+    try:
+        return np.datetime64(wl.month.first_day(), "D")
+    except DomainError:
+        return np.datetime64("NaT", "D")
+
+
 def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None = None) -> list[Any]:
     """`transfer.import_list` for every list, in one transaction: the outcomes (transfer.Outcome) are
     those of importing the lists one by one in this order. Raises, writing nothing, if the batch
     cannot be written (e.g. a concurrent import took one of its keys); bad lists are outcomes."""
     from tamin.contributions import transfer
     from tamin.contributions.batch_check import check_batch
-    from tamin.contributions.pricing import default_unemployment_exempt
+    from tamin.contributions.exemptions import unemployment_exempt
 
     today = today or jalali.today()
     m = len(lists)
@@ -668,8 +708,14 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
     is_known, at = known.find(codes)
     ids_all = np.where(is_known, known.ids[at], 0)
     nat = np.concatenate([wl.column("DSW_NAT") for wl in lists])
-    exempt_all = default_unemployment_exempt(WageList(lists[0].kar, lists[0].wor, {}, {"DSW_NAT": nat}))
-    exempt_all |= is_known & (known.pensioner[at] | known.foreign[at])
+    exemption = unemployment_exempt(
+        np.repeat(np.array([w.pk if w is not None else 0 for w in workshops], dtype=np.int64), sizes),
+        ids_all,
+        np.repeat(np.array([_first_day(wl) for wl in lists], dtype="datetime64[D]"), sizes),
+        listed_nationality=nat,
+        lists=np.repeat(np.arange(m), sizes),
+    )
+    exempt_all = exemption.mask
     ids = [ids_all[bounds[k] : bounds[k + 1]] for k in range(m)]
     exempt = [exempt_all[bounds[k] : bounds[k + 1]] for k in range(m)]
     ok_workshop = [w if not p else None for w, p in found]

@@ -8,6 +8,10 @@ so the table layout below is also the column list of those bulk writes.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +21,32 @@ class ListStatus(models.TextChoices):
     POSTED = "posted", "ثبت‌شده"
     CORRECTED = "corrected", "اصلاحی"
     SUPPLEMENTARY = "supplementary", "مکمل"
+
+
+class PricingBasis(models.Model):
+    """The part of a price's derivation that every list priced for the same month on the same parameters
+    shares: the month, the values looked up and their citations (≈ 3.5 KB of JSON). Stored once and
+    referenced by each list (`ContributionList.basis`) instead of copied into each of a month's ~100,000
+    lists; `digest` is the SHA-256 of its canonical JSON (`basis_digest`)."""
+
+    digest = models.CharField("چکیده", max_length=64, unique=True)
+    body = models.JSONField("مبنای محاسبه")
+
+    class Meta:
+        verbose_name = "مبنای محاسبه"
+        verbose_name_plural = "مبناهای محاسبه"
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+# The keys of a derivation that belong to one list (pricing.Derivation.as_dict); the rest is the basis.
+OWN_DERIVATION_KEYS = ("exemptions", "counts")
+
+
+def basis_digest(body: dict[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ContributionList(models.Model):
@@ -42,7 +72,12 @@ class ContributionList(models.Model):
     unemployment_share = models.BigIntegerField("بیمهٔ بیکاری", default=0)
     hard_job_share = models.BigIntegerField("مشاغل سخت", default=0)
     state_share = models.BigIntegerField("سهم دولت", default=0)
-    derivation = models.JSONField("شرح محاسبه", default=dict)
+    # The derivation (why the price is what it is) is `basis` (shared by the month's lists) + this list's
+    # own part; read it whole through `derivation`. Lists posted before the split keep it all here.
+    basis = models.ForeignKey(
+        PricingBasis, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    own_derivation = models.JSONField("شرح محاسبهٔ لیست", default=dict, db_column="derivation")
     posted_at = models.DateTimeField("ثبت")
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -59,6 +94,18 @@ class ContributionList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id} {self.year}-{self.month:02d} #{self.list_no}"
+
+    @property
+    def derivation(self) -> dict[str, Any]:
+        """The whole derivation, as pricing gave it to `posting.post_list` / `batch.post_batch`."""
+        own = dict(self.own_derivation or {})
+        return own if self.basis_id is None else {**self.basis.body, **own}  # type: ignore[union-attr]
+
+    @derivation.setter
+    def derivation(self, value: dict[str, Any]) -> None:
+        # Kept whole, unshared: `posting.post_list` splits it (split_derivation) to share the basis.
+        self.basis = None
+        self.own_derivation = value or {}
 
     @property
     def billed(self) -> int:
@@ -109,9 +156,18 @@ ROW_PRICE_COLUMNS: tuple[str, ...] = (
 class ListRow(models.Model):
     """One worker line of a posted list."""
 
-    contribution_list = models.ForeignKey(ContributionList, on_delete=models.CASCADE, related_name="lines")
+    # No database foreign keys here (db_constraint=False): a month's ~1.3 M rows would cost ~1.3 M
+    # per-row trigger checks. The writers check them set-based instead (posting.check_persons: one query
+    # per batch; the list is the one just written), the ORM still cascades/protects on delete, and
+    # tests/contributions/test_batch.py checks that a row naming no person is refused. The list's index
+    # is the unique (list, row_no) one.
+    contribution_list = models.ForeignKey(
+        ContributionList, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
+    )
     row_no = models.PositiveIntegerField("ردیف")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="list_rows")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="list_rows", db_constraint=False
+    )
     insurance_number = models.CharField("شماره بیمه", max_length=10, blank=True)
     first_name = models.CharField("نام", max_length=100, blank=True)
     last_name = models.CharField("نام خانوادگی", max_length=100, blank=True)

@@ -2,8 +2,8 @@
 
 Import, per list (each list is its own unit of work: one bad list does not undo the others):
 read the pair (tamin.contributions.dbf) → check it against the registry (workshop known and active,
-persons known or registered on the way) → check and price it with the registry's facts (working
-pensioners and foreign nationals exempt from the unemployment premium, hard-and-harmful jobs, the
+persons known or registered on the way) → check and price it with the registry's facts (who is exempt
+from the unemployment premium: tamin.contributions.exemptions; hard-and-harmful jobs, the
 small-workshop exemption) → in one transaction register the new persons, post the list, bill it and
 audit it (tamin.contributions.posting). One JSON object per list is printed, the check summary plus
 `status` (posted / unchanged / corrected / supplementary / rejected) and the bill.
@@ -261,7 +261,7 @@ def _digits(col: np.ndarray, width: int) -> np.ndarray:
 def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Outcome:
     """Check one read list against the registry, price it and post it. Never raises for a bad list."""
     from tamin.contributions.checking import check_list
-    from tamin.contributions.pricing import default_unemployment_exempt
+    from tamin.contributions.exemptions import unemployment_exempt
 
     today = today or jalali.today()
     workshop, problems = _workshop_problems(wl)
@@ -269,9 +269,17 @@ def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Ou
     known = known_persons(codes)
     n = wl.n
     ids = np.array([known.get(c, (0, False, "IR"))[0] for c in codes.tolist()], dtype=np.int64)
-    pensioner = np.array([known.get(c, (0, False, "IR"))[1] for c in codes.tolist()], dtype=bool)
-    foreign = np.array([known.get(c, (0, False, "IR"))[2] != "IR" for c in codes.tolist()], dtype=bool)
-    exempt = default_unemployment_exempt(wl) | pensioner | foreign if n else np.zeros(0, dtype=bool)
+    try:
+        on = np.full(n, np.datetime64(wl.month.first_day()), dtype="datetime64[D]")
+    except DomainError:  # no valid month: the check reports it
+        on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    exemption = unemployment_exempt(
+        np.full(n, workshop.pk if workshop is not None else 0, dtype=np.int64),
+        ids,
+        on,
+        listed_nationality=wl.column("DSW_NAT"),
+    )
+    exempt = exemption.mask
     hard = np.zeros(n, dtype=bool)
     small = False
     if workshop is not None and not problems:

@@ -12,8 +12,25 @@ from django.db.models import Q
 
 
 class HistoryMonth(models.Model):
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="history")
-    workshop = models.ForeignKey("registry.Workshop", on_delete=models.PROTECT, related_name="history")
+    # No database foreign keys (db_constraint=False), as for ListRow: a month writes ~1.3 M history
+    # months, and per-row trigger checks cost more than writing them. The writers guarantee them: posting
+    # checks the persons set-based, the workshop and list are the posted list's own (which keeps its keys),
+    # an objection's are the objection's (tests/contributions/test_batch.py refuses a bad person). Indexes:
+    # (person, year, month) serves the person's queries, source_list the list's; none for workshop alone.
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="history",
+        db_constraint=False,
+        db_index=False,
+    )
+    workshop = models.ForeignKey(
+        "registry.Workshop",
+        on_delete=models.PROTECT,
+        related_name="history",
+        db_constraint=False,
+        db_index=False,
+    )
     year = models.PositiveSmallIntegerField("سال")
     month = models.PositiveSmallIntegerField("ماه")
     days = models.PositiveSmallIntegerField("روز")
@@ -28,6 +45,8 @@ class HistoryMonth(models.Model):
         null=True,
         blank=True,
         related_name="history_months",
+        db_constraint=False,
+        db_index=False,  # the Meta index on source_list
     )
     source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
 
