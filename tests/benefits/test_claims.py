@@ -188,6 +188,29 @@ def test_submit_prepare_approve_then_payroll_pays_the_award(world, veteran, staf
     assert line.person_id == veteran.pk
 
 
+def test_award_approved_after_its_months_ran_is_paid_them_once_as_arrears(world, veteran, staff, checker):
+    admin = world.users[Role.ADMIN]
+    for m in (7, 8):  # the payroll of the award's start month and the next runs before the approval
+        run_payroll(admin, JalaliMonth(1404, m))
+    claim = claims.approve(checker, claims.prepare(staff, claims.submit(staff, veteran, on=APPLIED)))
+    award = claim.award
+    assert award.start == JalaliMonth(1404, 7) and award.first_payroll == JalaliMonth(1404, 9)
+
+    run_payroll(admin, JalaliMonth(1404, 9))
+    line = PayrollLine.objects.get(award=award)
+    # 1404/07 and 1404/08 were run before the award existed: 2 × 121,922,344 = 243,844,688
+    assert line.pension_after == 121_922_344 and line.arrears == 243_844_688
+    run_payroll(admin, JalaliMonth(1404, 10))
+    later = PayrollLine.objects.get(award=award, run__month=10)
+    assert later.arrears == 0  # paid once
+
+
+def test_award_approved_before_its_start_month_is_run_has_no_back_pay(world, veteran, staff, checker):
+    run_payroll(world.users[Role.ADMIN], JalaliMonth(1404, 6))  # a month before the award's start
+    award = claims.approve(checker, claims.prepare(staff, claims.submit(staff, veteran, on=APPLIED))).award
+    assert award.first_payroll == award.start and award.first_payroll_year is None
+
+
 def test_maker_cannot_approve(veteran, staff):
     claim = claims.prepare(staff, claims.submit(staff, veteran, on=APPLIED))
     with pytest.raises(Forbidden) as err:

@@ -45,6 +45,7 @@ from tamin.benefits.models import (
     AwardKind,
     AwardStatus,
     ClaimStatus,
+    PayrollRun,
     PensionAward,
     PensionClaim,
 )
@@ -419,12 +420,15 @@ def approve(actor: Any, claim: PensionClaim) -> PensionClaim:
             # A lump sum (Art. 74) is paid once, not by the monthly payroll.
             raise Conflict("claim.no_pension", "این تصمیم مستمری ماهانه ندارد.", "status")
         start = JalaliMonth.of(locked.application_date)
+        first = _first_payroll(start)
         before = snapshot(locked, CLAIM_FIELDS)
         award = PensionAward.objects.create(
             person_id=locked.person_id,
             kind=locked.kind,
             start_year=start.year,
             start_month=start.month,
+            first_payroll_year=first.year if first != start else None,
+            first_payroll_month=first.month if first != start else None,
             base_amount=pension,
             pro_rata=_pro_rata(result),
             status=AwardStatus.ACTIVE,
@@ -445,6 +449,15 @@ def approve(actor: Any, claim: PensionClaim) -> PensionClaim:
                 record(actor, "person.update", person, before={"is_pensioner": False},
                        after={"is_pensioner": True, "claim": locked.pk})  # fmt: skip
     return locked
+
+
+def _first_payroll(start: JalaliMonth) -> JalaliMonth:
+    """The first month the payroll will see an award starting in `start`: the month after the latest run
+    when months from `start` on have been run already (they are then paid as arrears), else `start`."""
+    latest = PayrollRun.objects.order_by("-year", "-month").values_list("year", "month").first()
+    if latest is None or JalaliMonth(*latest).index < start.index:
+        return start
+    return JalaliMonth.from_index(JalaliMonth(*latest).index + 1)
 
 
 def _pro_rata(result: Mapping[str, Any]) -> bool:

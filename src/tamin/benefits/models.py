@@ -37,6 +37,11 @@ class PensionAward(models.Model):
     pro_rata = models.BooleanField("نسبی", default=False)
     status = models.CharField("وضعیت", max_length=8, choices=AwardStatus.choices, default=AwardStatus.ACTIVE)
     derivation = models.JSONField("محاسبه", default=dict, blank=True)
+    # An award approved after payroll months from its start month had already been run: the first month
+    # the payroll saw it. The months run before it (start ≤ month < first payroll) are paid as arrears
+    # by the first run that includes it. Empty: the payroll saw it from its start month.
+    first_payroll_year = models.PositiveSmallIntegerField("سال نخستین فهرست پرداخت", null=True, blank=True)
+    first_payroll_month = models.PositiveSmallIntegerField("ماه نخستین فهرست پرداخت", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,6 +60,12 @@ class PensionAward(models.Model):
     @property
     def start(self) -> JalaliMonth:
         return JalaliMonth(self.start_year, self.start_month)
+
+    @property
+    def first_payroll(self) -> JalaliMonth:
+        if self.first_payroll_year is None or self.first_payroll_month is None:
+            return self.start
+        return JalaliMonth(self.first_payroll_year, self.first_payroll_month)
 
 
 class PayrollRun(models.Model):

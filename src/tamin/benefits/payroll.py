@@ -207,6 +207,10 @@ class Awards:
     pro_rata: np.ndarray
     kind: np.ndarray | None = None
     female: np.ndarray | None = None
+    # JalaliMonth.index of the start month and of the first month the payroll saw the award (equal but
+    # for an award approved after months from its start had been run); None: no back pay to look for.
+    start: np.ndarray | None = None
+    first_payroll: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.id)
@@ -222,12 +226,20 @@ class Awards:
             .annotate(
                 kind_code=_code("kind", KIND_CODES),
                 is_female=Case(When(person__sex=Sex.FEMALE, then=Value(1)), default=Value(0)),
+                first_year=Coalesce("first_payroll_year", "start_year"),
+                first_month=Coalesce("first_payroll_month", "start_month"),
             )
             .order_by("id")
-            .values_list("id", "person_id", "start_year", "base_amount", "pro_rata", "kind_code", "is_female")
-        )
-        a = _fetch(qs, 7)
-        return cls(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool), a[:, 5], a[:, 6].astype(bool))
+            .values_list(
+                "id", "person_id", "start_year", "base_amount", "pro_rata", "kind_code", "is_female",
+                "start_month", "first_year", "first_month",
+            )
+        )  # fmt: skip
+        a = _fetch(qs, 10)
+        start = a[:, 2] * 12 + a[:, 7] - 1  # JalaliMonth.index
+        first = a[:, 8] * 12 + a[:, 9] - 1
+        flags = a[:, 4].astype(bool), a[:, 6].astype(bool)
+        return cls(a[:, 0], a[:, 1], a[:, 2], a[:, 3], flags[0], a[:, 5], flags[1], start, first)
 
 
 @dataclass(frozen=True)
@@ -325,15 +337,22 @@ def due_of(awards: Awards, month: JalaliMonth, rates: pa.MonthRates) -> Due:
 
 
 def arrears_due(
-    award_ids: np.ndarray, paid: Mapping[str, np.ndarray], by_year: Mapping[int, np.ndarray]
+    award_ids: np.ndarray,
+    paid: Mapping[str, np.ndarray],
+    by_year: Mapping[int, np.ndarray],
+    missed: Mapping[int, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """What earlier runs underpaid each award: Σ over years (months paid × the pension now known for that
-    year − what was paid) − arrears already paid; never negative. `paid` holds the earlier lines summed
-    by award and year: award_id, year, months, pension, arrears. `award_ids` is sorted."""
+    """What earlier runs underpaid each award: Σ over years ((months paid + months missed) × the pension
+    now known for that year − what was paid) − arrears already paid; never negative. `paid` holds the
+    earlier lines summed by award and year: award_id, year, months, pension, arrears. `missed`: per year,
+    the months each award was owed by runs made before it was approved (missed_months), aligned with
+    `award_ids`. `award_ids` is sorted."""
     due = np.zeros(len(award_ids), np.int64)
+    for y, count in (missed or {}).items():
+        due += count * by_year[y]
     ids = paid["award_id"]
     if len(ids) == 0 or len(award_ids) == 0:
-        return due
+        return np.maximum(due, 0)
     cols = {k: paid[k] for k in ("year", "months", "pension", "arrears")}
     if len(ids) == len(award_ids) and np.array_equal(ids, award_ids):
         pos = None  # the usual month: one row per award, in the same order — no gather needed
@@ -355,12 +374,39 @@ def arrears_due(
                 should[rows] = by_year[y][rows] if pos is None else by_year[y][pos[rows]]
     diff = should * cols["months"] - cols["pension"] - cols["arrears"]
     if pos is None:
-        due = diff
+        due += diff
     elif len(pos) < 2 or bool((pos[1:] > pos[:-1]).all()):
-        due[pos] = diff  # at most one row per award
+        due[pos] += diff  # at most one row per award
     else:
         np.add.at(due, pos, diff)
     return np.maximum(due, 0)
+
+
+def missed_months(awards: Awards, runs: np.ndarray) -> dict[int, np.ndarray]:
+    """Per Jalali year, how many months each award should have been paid by runs made before the payroll
+    saw it (an award approved late): the runs `runs` (JalaliMonth.index, the months already run) with
+    start ≤ month < first payroll. Only years with such months are keys."""
+    out: dict[int, np.ndarray] = {}
+    if awards.start is None or awards.first_payroll is None or len(runs) == 0:
+        return out
+    late = awards.first_payroll > awards.start
+    if not late.any():
+        return out
+    runs = np.sort(np.asarray(runs, np.int64))
+    for y in np.unique(runs // 12).tolist():
+        in_year = runs[runs // 12 == y]
+        lo = np.maximum(awards.start, y * 12)
+        hi = np.minimum(awards.first_payroll, y * 12 + 12)
+        count = np.searchsorted(in_year, hi) - np.searchsorted(in_year, lo)
+        count = np.where(late & (hi > lo), count, 0)
+        if count.any():
+            out[int(y)] = count.astype(np.int64)
+    return out
+
+
+def _runs_before(month: JalaliMonth) -> np.ndarray:
+    rows = PayrollRun.objects.filter(Q(year__lt=month.year) | Q(year=month.year, month__lt=month.month))
+    return np.array([y * 12 + m - 1 for y, m in rows.values_list("year", "month")], np.int64)
 
 
 def _paid_before(month: JalaliMonth) -> dict[str, np.ndarray]:
@@ -417,18 +463,25 @@ def compute_lines(
     *,
     family: Family | None = None,
     due: Due | None = None,
+    runs: np.ndarray | None = None,
     params: ParameterSet | None = None,
 ) -> PayrollLines:
-    """One month's lines. `family`, `due`: the facts loaded for `awards` (none if not given)."""
+    """One month's lines. `family`, `due`: the facts loaded for `awards` (none if not given); `runs`: the
+    months already run (JalaliMonth.index), for the back pay of awards approved late."""
     n = len(awards.id)
     rates = pa.month_rates(month.first_day(), _params(params))
     family = Family.none(n) if family is None else family
     due = Due.none(n) if due is None else due
-    keep_from = int(paid["year"].min()) if len(paid["year"]) else None
+    missed = missed_months(awards, runs if runs is not None else np.zeros(0, np.int64))
+    years = [int(paid["year"].min())] if len(paid["year"]) else []
+    keep_from = min([*years, *missed]) if years or missed else None
     mp = month_pensions(
         awards.base, awards.start_year, awards.pro_rata, month.year, keep_from=keep_from, params=params
     )
-    arrears = arrears_due(awards.id, paid, mp.by_year) if keep_from is not None else np.zeros_like(mp.after)
+    if keep_from is None:
+        arrears = np.zeros_like(mp.after)
+    else:
+        arrears = arrears_due(awards.id, paid, mp.by_year, missed)
     al = pa.allowances(ENTITLED[awards.kind], family.married, family.children, awards.female, rates)
     gross = mp.after + arrears  # in place from here: no temporary per term over millions of lines
     gross += al.family
@@ -663,6 +716,7 @@ def run_payroll(actor: Any, month: JalaliMonth, *, params: ParameterSet | None =
             _paid_before(month),
             family=family_of(awards, month, rates),
             due=due_of(awards, month, rates),
+            runs=_runs_before(month),
             params=p,
         )
         missing, unverified = component_notes(rates)
