@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from tamin.accounts.roles import Role
 from tamin.audit.models import AuditEntry
-from tamin.contributions import dbf, transfer
+from tamin.contributions import dbf, exemptions, transfer
 from tamin.contributions.models import Bill, ContributionList, ListRow
 from tamin.records.models import HistoryMonth
 from tamin.registry.models import Employment, Person
@@ -105,6 +105,14 @@ def test_registry_facts_price_the_list(world, tmp_path):
     assert rows[0].hard_job_share > 0 and rows[1].hard_job_share == 0
     assert rows[1].unemployment_share == 0 and rows[2].unemployment_share > 0
     assert out["employer_exempt"] > 0  # ≤ 5 workers: the state pays the employer share
+    # The derivation says why row 2 pays no unemployment premium, with the law and the switch.
+    why = [e for e in ContributionList.objects.get().derivation["exemptions"] if e.startswith("unemployment")]
+    assert why == [
+        "unemployment: 1 rows exempt from contribution.rate.unemployment",
+        "unemployment exempt as pensioner: 1 rows — " + exemptions.BASIS["pensioner"]
+        + " (unemployment.exempt.pensioners)",
+    ]  # fmt: skip
+    assert out["derivation"]["exemptions"] == ContributionList.objects.get().derivation["exemptions"]
     assert HistoryMonth.objects.get(source_row=1).hard_job
     bill = Bill.objects.get()
     assert bill.due_on == dt.date(2025, 7, 22)  # 1404/04/31: second month after Ordibehesht

@@ -685,7 +685,7 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
     cannot be written (e.g. a concurrent import took one of its keys); bad lists are outcomes."""
     from tamin.contributions import transfer
     from tamin.contributions.batch_check import check_batch
-    from tamin.contributions.exemptions import unemployment_exempt
+    from tamin.contributions.exemptions import REASONS, Exemption, unemployment_exempt
 
     today = today or jalali.today()
     m = len(lists)
@@ -718,11 +718,20 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
     exempt_all = exemption.mask
     ids = [ids_all[bounds[k] : bounds[k + 1]] for k in range(m)]
     exempt = [exempt_all[bounds[k] : bounds[k + 1]] for k in range(m)]
+    # Why rows are exempt, for each list with exempt rows (most lists have none: no per-list work).
+    reasons = [
+        exemption.part(bounds[k], bounds[k + 1]).describe() if exempt[k].any() else () for k in range(m)
+    ]
     ok_workshop = [w if not p else None for w, p in found]
     hard = _hard_jobs(lists, ok_workshop, ids)
     small = [bool(w.small_workshop_exempt) if w is not None else False for w in ok_workshop]
     results, _ = check_batch(
-        lists, today=today, unemployment_exempt=exempt, hard_job=hard, small_workshop=small
+        lists,
+        today=today,
+        unemployment_exempt=exempt,
+        hard_job=hard,
+        small_workshop=small,
+        unemployment_reasons=reasons,
     )
 
     outcomes: list[Any] = [None] * m
@@ -772,6 +781,10 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
                     mine = np.array([first_list[c] == k for c in codes[a:b][rows].tolist()], dtype=bool)
                     fixed = exempt_all[a:b].copy()
                     fixed[rows[~mine]] = True
+                    # Known by then as foreign (registered so by the earlier list): the reason import_list
+                    # would give them.
+                    why = exemption.reason[a:b].copy()
+                    why[rows[~mine]] = REASONS.index("foreign")
                     from tamin.contributions.checking import check_list
 
                     results[k] = check_list(
@@ -780,6 +793,7 @@ def import_batch(lists: Sequence[WageList], *, actor: Any, today: dt.date | None
                         unemployment_exempt=fixed,
                         hard_job=hard[k],
                         small_workshop=small[k],
+                        unemployment_reasons=Exemption(fixed, why, exemption.parameters).describe(),
                     )
                     summaries[k] = results[k].as_dict()
         items = []

@@ -130,6 +130,7 @@ def check_batch(
     hard_job: Sequence[np.ndarray | None] | None = None,
     small_workshop: Sequence[bool] | None = None,
     params: ParameterSet | None = None,
+    unemployment_reasons: Sequence[Sequence[str]] | None = None,
 ) -> tuple[list[CheckResult], BatchStats]:
     """`check_list` for every list (same arguments, given per list), computed set-based.
     Returns the results in the order of `lists` and how many lists the screen settled."""
@@ -138,8 +139,9 @@ def check_batch(
     m = len(lists)
     exempt_in = list(unemployment_exempt) if unemployment_exempt is not None else [None] * m
     hard_in = list(hard_job) if hard_job is not None else [None] * m
+    reasons_in = list(unemployment_reasons) if unemployment_reasons is not None else [()] * m
     small = np.asarray(list(small_workshop) if small_workshop is not None else [False] * m, dtype=bool)
-    if not (len(exempt_in) == len(hard_in) == small.size == m):
+    if not (len(exempt_in) == len(hard_in) == len(reasons_in) == small.size == m):
         raise ValueError("unemployment_exempt, hard_job and small_workshop need one entry per list")
     sizes = np.fromiter((wl.n for wl in lists), dtype=np.int64, count=m)
     for i, mask in enumerate((*exempt_in, *hard_in)):
@@ -183,6 +185,7 @@ def check_batch(
             facts,  # type: ignore[arg-type]
             [exempt_in[i] for i in cand.tolist()],
             [hard_in[i] for i in cand.tolist()],
+            [reasons_in[i] for i in cand.tolist()],
         )
         clean[cand] = clean_c
         prices = {int(cand[j]): price for j, price in price_c.items()}
@@ -200,6 +203,7 @@ def check_batch(
                     hard_job=hard_in[i],
                     small_workshop=bool(small[i]),
                     params=p,
+                    unemployment_reasons=reasons_in[i],
                 )
             )
     stats = BatchStats(m, int(sizes.sum()), int(clean.sum()), int(m - clean.sum()))
@@ -239,6 +243,7 @@ def _screen(
     facts: dict[JalaliMonth, _MonthFacts],
     exempt_in: list[np.ndarray | None],
     hard_in: list[np.ndarray | None],
+    reasons_in: list[Sequence[str]],
 ) -> tuple[np.ndarray, dict[int, ListPrice]]:
     """(clean per list, price of each clean list) for lists with rows and a priceable month."""
     m = len(lists)
@@ -405,7 +410,9 @@ def _screen(
             minimum_daily=x.minimum,
             ceiling=x.ceiling,
             parameters=x.used,
-            exemptions=(f"unemployment: {n_exempt} rows exempt from {UNEMPLOYMENT}",) if n_exempt else (),
+            exemptions=(f"unemployment: {n_exempt} rows exempt from {UNEMPLOYMENT}", *reasons_in[j])
+            if n_exempt
+            else (),
             counts={
                 "rows": b - a,
                 "working_rows": counts_l["working_rows"][j],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,6 +168,7 @@ def check_list(
     small_workshop: bool = False,
     params: ParameterSet | None = None,
     limit: int | None = None,
+    unemployment_reasons: Sequence[str] = (),
 ) -> CheckResult:
     """Validate and price one list. Never raises for a bad list: what is wrong is in `problems`, and
     `price` is None when the list has no valid month or the parameters do not cover it."""
@@ -179,6 +181,7 @@ def check_list(
             hard_job=hard_job,
             small_workshop=small_workshop,
             params=params,
+            unemployment_reasons=unemployment_reasons,
         )
     except DomainError:
         price = None  # reported by check_wage_list (header.month or list.no_parameters)

@@ -34,6 +34,8 @@ import numpy as np
 from django.db import connection
 
 from tamin.contributions.pricing import IRANIAN, ParameterUse
+from tamin.contributions.wagelist import WageList
+from tamin.core.errors import DomainError
 from tamin.core.jalali import JalaliMonth
 from tamin.core.text import normalize
 from tamin.rules.params import ParameterError, ParameterSet, default_parameters
@@ -96,6 +98,22 @@ class Exemption:
         return Exemption(
             self.mask[start:stop], self.reason[start:stop], self.parameters, self.months_without_rules
         )
+
+
+def of_list(wl: WageList, workshop_id: int | None, person_ids: np.ndarray) -> Exemption:
+    """`unemployment_exempt` for the rows of one list (its month, its workshop): what the import and the
+    portal's upload and form use, so a list is priced the same whichever way it comes."""
+    n = wl.n
+    try:
+        first = np.datetime64(wl.month.first_day(), "D")
+    except DomainError:  # no valid month: the check reports it, and no row is exempt by the registry
+        first = np.datetime64("NaT", "D")
+    return unemployment_exempt(
+        np.full(n, workshop_id or 0, dtype=np.int64),
+        np.asarray(person_ids, dtype=np.int64),
+        np.full(n, first, dtype="datetime64[D]"),
+        listed_nationality=wl.column("DSW_NAT"),
+    )
 
 
 def unemployment_exempt(

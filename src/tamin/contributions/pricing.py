@@ -14,6 +14,7 @@ exempt from unemployment insurance (the ListDisk list leaves out two Iranian wor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,6 +162,7 @@ def price_list(
     hard_job: np.ndarray | None = None,
     small_workshop: bool = False,
     params: ParameterSet | None = None,
+    unemployment_reasons: Sequence[str] = (),
 ) -> ListPrice:
     """Price a list. Raises DomainError if its DSK_YY/DSK_MM make no month, ParameterError if a
     parameter has no value on that month's first day."""
@@ -199,6 +201,7 @@ def price_list(
         employer_exempt = np.zeros(n, dtype=np.int64)
     if exempt.any():
         exemptions.append(f"unemployment: {int(exempt.sum())} rows exempt from {UNEMPLOYMENT}")
+        exemptions.extend(unemployment_reasons)  # why, by group (tamin.contributions.exemptions)
 
     rows = {
         "wage_subject": base,

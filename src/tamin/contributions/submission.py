@@ -19,8 +19,8 @@ from tamin.accounts.permissions import allowed
 from tamin.accounts.roles import NATIONWIDE_READ
 from tamin.contributions import dbf
 from tamin.contributions.checking import CheckResult, check_list
+from tamin.contributions.exemptions import of_list
 from tamin.contributions.models import ContributionList
-from tamin.contributions.pricing import default_unemployment_exempt
 from tamin.contributions.transfer import Outcome, import_list, known_persons, national_codes
 from tamin.contributions.transfer import _hard_job_rows as hard_job_rows  # the import's rule, not a copy
 from tamin.contributions.wagelist import WageList
@@ -142,6 +142,7 @@ class Facts:
     unemployment_exempt: np.ndarray
     hard_job: np.ndarray
     small_workshop: bool
+    unemployment_reasons: tuple[str, ...] = ()
 
 
 def facts(wl: WageList, workshop: Workshop | None) -> Facts:
@@ -150,16 +151,14 @@ def facts(wl: WageList, workshop: Workshop | None) -> Facts:
     known = known_persons(codes) if n else {}
     found = [known.get(c) for c in codes.tolist()]
     ids = np.array([f[0] if f else 0 for f in found], dtype=np.int64)
-    pensioner = np.array([bool(f and f[1]) for f in found], dtype=bool)
-    foreign = np.array([bool(f and f[2] != "IR") for f in found], dtype=bool)
-    exempt = (default_unemployment_exempt(wl) | pensioner | foreign) if n else np.zeros(0, dtype=bool)
+    exemption = of_list(wl, workshop.pk if workshop is not None else None, ids)
     hard = np.zeros(n, dtype=bool)
     small = False
     if workshop is not None and workshop.status == WorkshopStatus.ACTIVE:
         small = workshop.small_workshop_exempt
         with contextlib.suppress(DomainError):  # no valid month: the check reports it
             hard = hard_job_rows(workshop, wl.month, ids)
-    return Facts(exempt, hard, small)
+    return Facts(exemption.mask, hard, small, exemption.describe())
 
 
 def check(user: Any, wl: WageList, *, today: dt.date | None = None) -> CheckResult:
@@ -173,6 +172,7 @@ def check(user: Any, wl: WageList, *, today: dt.date | None = None) -> CheckResu
         unemployment_exempt=f.unemployment_exempt,
         hard_job=f.hard_job,
         small_workshop=f.small_workshop,
+        unemployment_reasons=f.unemployment_reasons,
     )
 
 

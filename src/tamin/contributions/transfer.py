@@ -261,7 +261,7 @@ def _digits(col: np.ndarray, width: int) -> np.ndarray:
 def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Outcome:
     """Check one read list against the registry, price it and post it. Never raises for a bad list."""
     from tamin.contributions.checking import check_list
-    from tamin.contributions.exemptions import unemployment_exempt
+    from tamin.contributions.exemptions import of_list
 
     today = today or jalali.today()
     workshop, problems = _workshop_problems(wl)
@@ -269,16 +269,7 @@ def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Ou
     known = known_persons(codes)
     n = wl.n
     ids = np.array([known.get(c, (0, False, "IR"))[0] for c in codes.tolist()], dtype=np.int64)
-    try:
-        on = np.full(n, np.datetime64(wl.month.first_day()), dtype="datetime64[D]")
-    except DomainError:  # no valid month: the check reports it
-        on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    exemption = unemployment_exempt(
-        np.full(n, workshop.pk if workshop is not None else 0, dtype=np.int64),
-        ids,
-        on,
-        listed_nationality=wl.column("DSW_NAT"),
-    )
+    exemption = of_list(wl, workshop.pk if workshop is not None else None, ids)
     exempt = exemption.mask
     hard = np.zeros(n, dtype=bool)
     small = False
@@ -286,7 +277,14 @@ def import_list(wl: WageList, *, actor: Any, today: dt.date | None = None) -> Ou
         small = workshop.small_workshop_exempt
         with contextlib.suppress(DomainError):  # no valid month: the check reports it
             hard = _hard_job_rows(workshop, wl.month, ids)
-    result = check_list(wl, today=today, unemployment_exempt=exempt, hard_job=hard, small_workshop=small)
+    result = check_list(
+        wl,
+        today=today,
+        unemployment_exempt=exempt,
+        hard_job=hard,
+        small_workshop=small,
+        unemployment_reasons=exemption.describe(),
+    )
     summary = result.as_dict()
     problems = [*problems, *result.errors]
     if problems or result.price is None or workshop is None:
