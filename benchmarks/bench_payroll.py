@@ -58,7 +58,8 @@ def synthetic(rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def engine(a: dict[str, np.ndarray], paid: dict[str, np.ndarray]) -> Any:
-    from tamin.benefits.payroll import Awards, compute_lines
+    from tamin.benefits.payroll import compute_lines
+    from tamin.benefits.payroll_facts import Awards
     from tamin.core.jalali import JalaliMonth
 
     awards = Awards(a["id"], a["id"], a["start_year"], a["base"], a["pro_rata"])

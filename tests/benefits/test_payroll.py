@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tamin.audit.models import AuditEntry
-from tamin.benefits import payroll
+from tamin.benefits import deductions, payroll
 from tamin.benefits.models import (
     AwardKind,
     AwardStatus,
@@ -259,9 +259,9 @@ def family(world):
 def test_married_pensioner_with_two_children_deductions_cap_and_arrears(world, admin, family) -> None:
     staff = world.users["branch_staff"]
     a = family.award
-    payroll.add_deduction(staff, a, "loan", M(1404, 2), amount=10_000_000, months=3, creditor="بانک رفاه")
-    payroll.add_deduction(staff, a, "supplementary", M(1404, 1), covered_persons=2)
-    payroll.add_deduction(staff, a, "court_order", M(1404, 2), amount=50_000_000, reference="۱۴۰۴/۱۲۳")
+    deductions.add_deduction(staff, a, "loan", M(1404, 2), amount=10_000_000, months=3, creditor="بانک رفاه")
+    deductions.add_deduction(staff, a, "supplementary", M(1404, 1), covered_persons=2)
+    deductions.add_deduction(staff, a, "court_order", M(1404, 2), amount=50_000_000, reference="۱۴۰۴/۱۲۳")
 
     # Ordibehesht 1404, before the 1404 decree: pension 100,000,000; allowances 5,000,000 + 2 × 10,390,968
     # + 9,000,000 = 34,781,936; premium 2 × 4,700,000; loan 10,000,000; court order capped at ¼ × 100,000,000.
@@ -292,7 +292,7 @@ def test_married_pensioner_with_two_children_deductions_cap_and_arrears(world, a
     assert payroll.person_line(a, M(1404, 3), line.pension_after, line.arrears)["net"] == line.net
 
     again = payroll.run_payroll(admin, M(1404, 3))  # nothing changes, not even with a new deduction
-    payroll.add_deduction(staff, a, "loan", M(1404, 3), amount=1_000_000, months=1)
+    deductions.add_deduction(staff, a, "loan", M(1404, 3), amount=1_000_000, months=1)
     assert not again.created and payroll.run_payroll(admin, M(1404, 3)).total_net == result.total_net
     assert PayrollLine.objects.get(award=a, run__month=3).net == 162_685_024
 
@@ -307,8 +307,8 @@ def test_net_never_below_zero_and_survivors_get_no_allowance(world, admin) -> No
     widow = make_person(220000001, "مهین", "صادقی", sex="female", branch=world.branch_a)
     a = award(widow, 1_000_000, "1404-01", kind=AwardKind.SURVIVORS)
     staff = world.users["branch_staff"]
-    payroll.add_deduction(staff, a, "supplementary", M(1404, 1))
-    payroll.add_deduction(staff, a, "loan", M(1404, 1), amount=5_000_000)
+    deductions.add_deduction(staff, a, "supplementary", M(1404, 1))
+    deductions.add_deduction(staff, a, "loan", M(1404, 1), amount=5_000_000)
     payroll.run_payroll(admin, M(1404, 2))
     line = PayrollLine.objects.get(award=a)
     assert (line.family_allowance, line.child_allowance, line.housing_allowance) == (0, 0, 0)
@@ -332,7 +332,7 @@ def test_married_woman_gets_no_child_allowance(world, admin) -> None:
 
 def test_missing_parameter_is_zero_with_a_note(world, admin, family) -> None:
     # 1402: no family allowance in the parameters, no supplementary premium (contract not found).
-    payroll.add_deduction(world.users["admin"], family.award, "supplementary", M(1402, 1))
+    deductions.add_deduction(world.users["admin"], family.award, "supplementary", M(1402, 1))
     a = award(world.worker_b, 50_000_000, "1401-01")
     result = payroll.run_payroll(admin, M(1402, 5))
     line = PayrollLine.objects.get(award=a)
@@ -355,15 +355,15 @@ def test_add_deduction_refuses_bad_input_and_other_roles(world, family) -> None:
     ):
         kind = kw.pop("kind")
         with pytest.raises(DomainError) as exc:
-            payroll.add_deduction(staff, a, kind, M(1404, 1), **kw)
+            deductions.add_deduction(staff, a, kind, M(1404, 1), **kw)
         assert exc.value.problems[0].code == code
     for role in ("insured", "pensioner", "employer", "hq_manager", "auditor"):
         with pytest.raises(Forbidden):
-            payroll.add_deduction(world.users[role], a, "loan", M(1404, 1), amount=1)
+            deductions.add_deduction(world.users[role], a, "loan", M(1404, 1), amount=1)
     with pytest.raises(Forbidden):  # another branch's pensioner
-        payroll.add_deduction(world.staff_b, a, "loan", M(1404, 1), amount=1)
+        deductions.add_deduction(world.staff_b, a, "loan", M(1404, 1), amount=1)
     assert not PensionDeduction.objects.exists()
-    d = payroll.add_deduction(staff, a, "loan", M(1404, 1), amount=1_000, months=12)
+    d = deductions.add_deduction(staff, a, "loan", M(1404, 1), amount=1_000, months=12)
     assert (d.end, d.created_by) == (M(1404, 12), staff.username)
     assert AuditEntry.objects.filter(action="payroll.deduction.add").count() == 1
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tamin.accounts.roles import Role as R
-from tamin.benefits import payroll
+from tamin.benefits import deductions, payroll
 from tamin.benefits.models import PayrollLine, PensionAward
 from tamin.benefits.slip_pdf import slip_context
 from tamin.core.jalali import JalaliMonth
@@ -123,7 +123,7 @@ def test_slip_shows_each_allowance_and_deduction_with_its_label(signed_in, paid)
     FamilyRelation.objects.create(
         person=world.unemployed, relative=child, kind="child", valid_from=child.birth_date
     )
-    payroll.add_deduction(
+    deductions.add_deduction(
         world.users[R.ADMIN], paid.own, "loan", JalaliMonth(1404, 5), amount=12_000_000, months=10
     )
     payroll.run_payroll(world.users[R.ADMIN], JalaliMonth(1404, 5))

@@ -6,7 +6,7 @@ payroll's slips show deductions. Call after the awards exist and before the payr
 
 Idempotent: the demo's rows carry the creditor DEMO_CREDITOR / reference prefix, and a second call adds
 nothing. Written set-based (demo data, like the rest of the build); real deductions go through
-`tamin.benefits.payroll.add_deduction`, which checks permissions and audits.
+`tamin.benefits.deductions.add_deduction`, which checks permissions and audits.
 """
 
 from __future__ import annotations

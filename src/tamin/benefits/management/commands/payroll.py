@@ -63,8 +63,8 @@ class Command(BaseCommand):
         return actor
 
     def _deduction(self, opts: dict[str, Any]) -> None:
+        from tamin.benefits.deductions import add_deduction
         from tamin.benefits.models import PensionAward
-        from tamin.benefits.payroll import add_deduction
         from tamin.core.jalali import JalaliMonth
 
         start = JalaliMonth.parse(opts["start"], field="start")
