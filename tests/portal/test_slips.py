@@ -57,7 +57,7 @@ def test_pensioner_sees_own_slips_by_month_and_pdf(signed_in, paid) -> None:
     text = page.content.decode()
     assert rial(141_316_050) in text  # 100,000,000 × 1.32 + 9,316,050 (rules.md E7)
     assert "تیر ۱۴۰۴" in text  # month 4 = Tir
-    assert "9,316,050" in text  # the increase's arithmetic is on the slip
+    assert rial(9_316_050) in text and "۳۲٪" in text  # the increase's arithmetic, in Persian
     assert "کمک هزینهٔ مسکن" in text and rial(9_000_000) in text  # unmarried, no children: housing only
     assert "حق اولاد" not in text and "قسط وام" not in text  # rows with nothing paid or taken are left out
     pdf = client.get(slip_url(paid.line(paid.own), pdf=True))

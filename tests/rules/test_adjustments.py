@@ -91,6 +91,9 @@ def test_increase_explained() -> None:
     assert names["adjustment.other.fixed"]["value"] == 9_316_050
     assert names["adjustment.other.percent"]["confidence"] == "legal"
     assert any("9,316,050" in s for s in r["derivation"]["steps"])
+    # The same steps in Persian for the slip: 100,000,000 × 1.32 + 9,316,050 = 141,316,050.
+    assert r["derivation"]["steps_fa"][1] == "۱۰۰٬۰۰۰٬۰۰۰ × (۱ + ۳۲٪) + ۹٬۳۱۶٬۰۵۰ = ۱۴۱٬۳۱۶٬۰۵۰"
+    assert r["derivation"]["steps_fa"][0].startswith("سایر سطوح")
     assert A.yearly_increase_explained(50_000_000, True, 1404)["band"] == "minimum"
 
 

@@ -54,7 +54,7 @@ from tamin.benefits.payroll_facts import (
 )
 from tamin.contributions.posting import bulk_insert
 from tamin.core.jalali import JalaliMonth
-from tamin.core.text import to_persian_digits
+from tamin.core.money import format_rial
 from tamin.registry.models import FamilyRelation, RelationKind, Sex
 from tamin.rules import pension_allowances as pa
 from tamin.rules.adjustments import year_start, yearly_increase
@@ -83,9 +83,12 @@ def component_notes(rates: pa.MonthRates) -> tuple[dict[str, str], dict[str, str
         if e is None:
             missing[component] = f"{label} برای این ماه در پارامترها نیست؛ صفر منظور شد."
         elif e.confidence == "unverified":
-            amount = to_persian_digits(f"{int(e.value):,}")
-            why = e.note or e.source
-            unverified[component] = f"{label} ({amount} ریال) از منبع رسمی تأیید نشده است: {why}"
+            # The pensioner reads the slip: say it plainly; the source and why are in the parameter file
+            # (rules/parameters/pension_allowances.yaml) and in the run's parameters for staff.
+            amount = format_rial(int(e.value))
+            unverified[component] = (
+                f"مبلغ {label} ({amount} ریال) از منابع غیررسمی است و هنوز با بخشنامهٔ رسمی تأیید نشده است."
+            )
     return missing, unverified
 
 

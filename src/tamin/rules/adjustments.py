@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from tamin.core.jalali import JalaliMonth, format_jalali
-from tamin.core.money import round_half_up_div
+from tamin.core.jalali import JalaliMonth, format_jalali, format_jalali_fa
+from tamin.core.money import format_rial, round_half_up_div
+from tamin.core.text import to_persian_digits
 from tamin.rules.params import ParameterSet, default_parameters
 from tamin.rules.pensions import Derivation, half_up, minimum_pension
 
@@ -111,6 +112,8 @@ def yearly_increase_explained(
     d.value("wage.minimum_daily", before)
     d.value("wage.minimum_daily", start)
     d.value("pension.minimum.wage_days", start)
+    fa: list[str] = []  # the same steps in Persian, for the pensioner's slip
+    r, on_fa = format_rial, format_jalali_fa(before)
     if int(band[0]) == MINIMUM_BAND:
         pct = d.value("adjustment.minimum.percent", start)
         why = (
@@ -119,18 +122,27 @@ def yearly_increase_explained(
             else f"pension {pension:,} ≤ minimum {old_min:,} on {format_jalali(before)}"
         )
         d.step(f"band: minimum ({why})")
-        d.step(
-            f"{pension:,} × (1 + {pct}/100) ="
-            f" {int(round_half_up_div(pension * _scaled(pct), 100 * Fraction(pct).denominator)):,}"
+        raised = int(round_half_up_div(pension * _scaled(pct), 100 * Fraction(pct).denominator))
+        d.step(f"{pension:,} × (1 + {pct}/100) = {raised:,}")
+        fa.append(
+            "طبقهٔ مستمری‌های نسبی"
+            if pro_rata
+            else f"طبقهٔ حداقل (مستمری {r(pension)} ≤ حداقل {r(old_min)} در {on_fa})"
         )
+        pct_fa = to_persian_digits(str(pct))
+        fa.append(f"{r(pension)} × (۱ + {pct_fa}٪) = {r(raised)}")
     else:
         pct = d.value("adjustment.other.percent", start)
         fixed = d.value("adjustment.other.fixed", start)
         d.step(f"band: other (pension {pension:,} > minimum {old_min:,} on {format_jalali(before)})")
         raised = int(round_half_up_div(pension * _scaled(pct), 100 * Fraction(pct).denominator)) + int(fixed)
         d.step(f"{pension:,} × (1 + {pct}/100) + {int(fixed):,} = {raised:,}")
+        fa.append(f"سایر سطوح (مستمری {r(pension)} > حداقل {r(old_min)} در {on_fa})")
+        pct_fa = to_persian_digits(str(pct))
+        fa.append(f"{r(pension)} × (۱ + {pct_fa}٪) + {r(int(fixed))} = {r(raised)}")
     if not pro_rata:
         d.step(f"Art. 111: at least the new minimum {new_min:,} → {int(new[0]):,}")
+        fa.append(f"ماده ۱۱۱: دست‌کم حداقل جدید {r(new_min)} → {r(int(new[0]))}")
     return {
         "year": year,
         "pension_before": pension,
@@ -141,6 +153,7 @@ def yearly_increase_explained(
             "on": format_jalali(start),
             "parameters": d.parameters,
             "steps": d.steps,
+            "steps_fa": fa,
         },
     }
 
