@@ -369,6 +369,8 @@ def test_award_pdf_names_the_person_and_the_pension(veteran, staff, checker):
     html = award_pdf.award_html(claim)
     assert "مهر ۱۴۰۴" in html and "staff-a2" in html and "staff-a" in html
     assert "۳۰ سال و ۸ روز" in html  # 10,958 credited days, 365 a year
+    # The arithmetic in Persian words: 121,833,333 × 10,958 ÷ 10,950 = 121,922,344
+    assert "۱۲۱٬۸۳۳٬۳۳۳ × ۱۰٬۹۵۸ ÷ ۱۰٬۹۵۰ = ۱۲۱٬۹۲۲٬۳۴۴ ریال" in html
 
 
 # --- the API ----------------------------------------------------------------------------------------------

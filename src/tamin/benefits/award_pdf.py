@@ -13,7 +13,8 @@ from typing import Any
 from django.http import HttpResponse
 
 from tamin.benefits.claims import case_label
-from tamin.benefits.models import PensionClaim
+from tamin.benefits.explain import retirement_fa
+from tamin.benefits.models import AwardKind, PensionClaim
 from tamin.core.errors import NotFound
 from tamin.portal import pdf
 from tamin.rules.params import value as parameter
@@ -54,6 +55,10 @@ def award_context(claim: PensionClaim) -> dict[str, Any]:
         "average_wage": result.get("average_wage", 0),
         "pension": award.base_amount,
         "start_fa": award.start.label_fa,
+        # The pensioner reads the award: a retirement in Persian words; other kinds as the engine gives them.
+        "steps_fa": retirement_fa(result, claim.application_date)
+        if claim.kind == AwardKind.RETIREMENT
+        else [],
         "steps": derivation.get("steps", []),
         "parameters": derivation.get("parameters", []),
         "maker": _staff_name(claim.prepared_by),

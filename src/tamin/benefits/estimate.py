@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tamin.benefits.explain import ROUTE_LABELS_FA, retirement_fa
 from tamin.core.errors import DomainError, ProblemList
 from tamin.core.jalali import (
     InvalidJalaliDate,
@@ -44,8 +45,6 @@ from tamin.rules.pensions import (
     age_months,
     age_months_vector,
     average_wage,
-    counted_days,
-    minimum_pension,
     retirement_eligibility,
     retirement_explained,
     retirement_pension,
@@ -55,7 +54,6 @@ from tamin.rules.wages import monthly_ceiling
 
 # How far ahead an estimate may look and the earliest date is searched: a working life, not a rule.
 SEARCH_MONTHS = 40 * 12
-ROUTE_LABELS_FA = {name: label for name, _, label in ROUTES.values()}
 
 
 class EstimateError(DomainError):
@@ -304,13 +302,7 @@ def explain_fa(
     *,
     params: ParameterSet | None = None,
 ) -> list[str]:
-    """The derivation in plain Persian, from the same functions and parameters as the engine's."""
-    p = default_parameters() if params is None else params
-    on = np.array([np.datetime64(until, "D")])
-    dpy = int(p.value("pension.service.days_per_year", until))
-    divisor = int(p.value("pension.accrual.divisor", until))
-    credited = int(result["credited_days"])
-    y, d = divmod(credited, dpy)
+    """The derivation in plain Persian: the record and its projection, then the decision (explain)."""
     when = format_jalali_fa(until)
     wage_why = (
         f"دستمزد آخرین ماه ثبت‌شده ({proj.last_recorded.label_fa})، بدون هیچ افزایشی"
@@ -329,39 +321,7 @@ def explain_fa(
             f"ماه‌های {proj.skipped[0].label_fa} تا {proj.skipped[1].label_fa} که مهلت فهرستشان"
             " گذشته و در سابقه نیامده‌اند، کارکرد فرض نشده‌اند."
         )
-    lines.append(
-        f"سابقهٔ قابل احتساب در {when}: {_fa(credited)} روز، یعنی {_fa(y)} سال و {_fa(d)} روز"
-        f" (هر سال {_fa(dpy)} روز؛ روزهای کار سخت و زیان‌آور با ضریب قانونی)."
-    )
-    counted_months = len(result["derivation"]["months_counted"])
-    lines.append(
-        f"میانگین دستمزد: جمع دستمزد {_fa(counted_months)} ماه آخرِ دارای حق بیمه تقسیم بر"
-        f" {_fa(counted_months)} = {_fa(result['average_wage'])} ریال."
-    )
-    if not result["eligible"]:
-        lines.append(f"در {when} هیچ‌یک از شرایط بازنشستگی فراهم نیست:")
-        lines.extend(r["message"] for r in result["reasons"])
-        return lines
-    counted = int(counted_days(np.array([credited]), on, params=p)[0])
-    formula = round_half_up_div(int(result["average_wage"]) * counted, divisor * dpy)
-    minimum = int(minimum_pension(on, params=p)[0])
-    lines.append(f"شرط بازنشستگی فراهم است: {ROUTE_LABELS_FA[result['case']]}.")
-    lines.append(
-        f"مستمری (مادهٔ ۷۷): میانگین دستمزد × روزهای سابقه ÷ ({_fa(divisor)} × {_fa(dpy)}) ="
-        f" {_fa(result['average_wage'])} × {_fa(counted)} ÷ {_fa(divisor * dpy)} = {_fa(formula)} ریال"
-        + (" (سابقهٔ بیش از سقف مادهٔ ۷۷ حساب نمی‌شود)." if counted < credited else ".")
-    )
-    if result["case"] == ROUTES[PRO_RATA_ROUTES[0]][0]:
-        floor = round_half_up_div(minimum * counted, divisor * dpy)
-        lines.append(
-            f"حداقل مستمری به نسبت سابقه (قانون ده سال): {_fa(minimum)} × {_fa(counted)} ÷"
-            f" {_fa(divisor * dpy)} = {_fa(floor)} ریال."
-        )
-    else:
-        floor = minimum
-        lines.append(f"حداقل مستمری (مادهٔ ۱۱۱) در {when}: {_fa(minimum)} ریال.")
-    lines.append(f"مستمری برآوردی: بیشترِ این دو = {_fa(result['pension'])} ریال.")
-    assert max(formula, floor) == result["pension"]  # the same arithmetic as the engine's
+    lines += retirement_fa(result, until, what="مستمری برآوردی", params=params)
     return lines
 
 
