@@ -421,3 +421,97 @@ def test_audit_entry_is_json_of_counts(world):
     entry = _sync_entries()[-1]
     assert json.loads(json.dumps(entry.after))["lists"] == 1
     assert entry.actor_id == world.users[Role.ADMIN].pk
+
+
+# --- rows taken from memory (post_batch) are the rows read back ----------------------------------------
+
+
+def _tricky_items(world) -> list[batch.BatchItem]:
+    a, b = world.workshop_a, world.workshop_b
+    c = CODES
+    first = _list(
+        a, 2, c[:4], sdate={c[0]: "1404/02/10", c[1]: "0", c[2]: "1404021099999"}, edate={c[3]: "14040215"}
+    )
+    first.rows["DSW_OCP"] = np.array(["ک" * 150, "کارگر ساده", "", "  نگهبان  "])
+    first.rows["DSW_JOB"] = np.array([" 722301 ", "7223019999", "", "811101"])
+    wb = world.worker_b.national_code
+    second = _list(b, 3, [c[3], wb], edate={wb: "14040311"})
+    return [_item(a, first), _item(b, second), _item(a, _list(a, 2, c[4:6], list_no="02"))]
+
+
+def _post_batch_without_sync(world, items) -> list[int]:
+    real = employments.sync_from_lists
+    try:
+        employments.sync_from_lists = lambda actor, ids, items=None: employments.EmploymentChanges()  # type: ignore[assignment]
+        return [r.list_id for r in batch.post_batch(world.users[Role.ADMIN], items)]
+    finally:
+        employments.sync_from_lists = real  # type: ignore[assignment]
+
+
+def test_rows_from_items_are_the_rows_read_back(world):
+    items = _tricky_items(world)
+    ids = _post_batch_without_sync(world, items)
+    back = employments._read_rows(ids, employments._read_lists(ids))
+    mem = employments._rows_of_items(items)
+    assert back.n == mem.n == 8
+    for name in ("person", "workshop", "first", "last", "start", "end"):
+        assert getattr(mem, name).tolist() == getattr(back, name).tolist(), name
+    for name in ("job_code", "job_title"):
+        assert [str(v) for v in getattr(mem, name)] == [str(v) for v in getattr(back, name)], name
+    d = parse_jalali_date
+    # "1404/02/10" counts; "0" and the over-wide "1404021099999" (stored cut to "1404021099") do not.
+    assert mem.start[:3].tolist() == [d("1404/02/10").toordinal(), *[d("1404/02/01").toordinal()] * 2]
+    assert mem.end[:4].tolist() == [NONE, NONE, NONE, d("1404/02/15").toordinal()]
+    assert str(mem.job_title[0]) == "ک" * 100  # ListRow.job_title holds 100 characters
+    wa, wb = world.workshop_a.pk, world.workshop_b.pk
+    assert mem.workshop.tolist() == [wa, wa, wa, wa, wb, wb, wa, wa]
+
+
+def test_sync_from_items_equals_sync_read_back(world):
+    actor = world.users[Role.ADMIN]
+    items = _tricky_items(world)
+    ids = _post_batch_without_sync(world, items)
+    seen = {}
+
+    def sync(**kw):
+        changes = employments.sync_from_lists(actor, ids, **kw)
+        seen.setdefault("changes", []).append(changes)
+
+    read_back = _run_and_undo(sync)
+    from_memory = _run_and_undo(lambda: sync(items=items))
+    assert from_memory["state"] == read_back["state"]
+    assert seen["changes"][0] == seen["changes"][1] == employments.EmploymentChanges(7, 1, 0, 8)
+    # The cut title, the stripped code; worker_b's 2018 employment closed on Khordad 11.
+    state, d = from_memory["state"], parse_jalali_date
+    wa, wb = world.workshop_a.pk, world.workshop_b.pk
+    assert (CODES[0], wa, d("1404/02/10"), None, "722301", "ک" * 100, False) in state
+    closed = (world.worker_b.national_code, wb, dt.date(2018, 4, 1), d("1404/03/11"), "811101", "", False)
+    assert closed in state
+
+
+def test_items_must_be_the_lists_of_list_ids(world):
+    items = _tricky_items(world)
+    with pytest.raises(ValueError, match="items"):
+        employments.sync_from_lists(world.users[Role.ADMIN], [1, 2], items=items)
+
+
+def test_read_jobs_keeps_only_the_rows_pairs(world):
+    """Employments are fetched by person and kept for the rows' (person, workshop) pairs only."""
+    b = world.worker_b
+    one = np.ones(1, dtype=np.int64)
+    text = np.full(1, "")
+
+    def rows(workshop) -> _Rows:
+        return _Rows(np.array([b.pk]), np.array([workshop.pk]), one, one, one, one, text, text)
+
+    assert employments._read_jobs(rows(world.workshop_a)).id.tolist() == []
+    jobs = employments._read_jobs(rows(world.workshop_b))
+    assert jobs.person.tolist() == [b.pk] and jobs.workshop.tolist() == [world.workshop_b.pk]
+    assert jobs.start.tolist() == [dt.date(2018, 4, 1).toordinal()] and jobs.end.tolist() == [OPEN]
+    ended = Employment.objects.create(
+        person=b, workshop=world.workshop_a, start_date=dt.date(2020, 1, 5), end_date=dt.date(2020, 2, 29)
+    )
+    jobs = employments._read_jobs(rows(world.workshop_a))
+    assert jobs.id.tolist() == [ended.pk]
+    # Gregorian ordinals (date.toordinal()) of 2020-01-05 and the leap day 2020-02-29.
+    assert jobs.start.tolist() == [737429] and jobs.end.tolist() == [737484]

@@ -32,8 +32,10 @@ The rules (one row = one worker on one posted list of workshop W for Jalali mont
   month it spans, supports it. A leaving date the withdrawn rows applied stays (the employment model
   keeps no record of who set an end date); staff correct it by hand.
 
-Writes are set-based: new employments by one bulk insert (ids reserved first, so the audit entry
-names them), closings by one UPDATE per leaving date, removals by one delete; one audit entry per call
+Rows are read back from the database, or taken from memory when `batch.post_batch` passes the lists it
+has just written. Existing employments are fetched by the rows' persons in one query. Writes are
+set-based: new employments by one bulk insert (ids reserved first, so the audit entry names them),
+closings by one UPDATE (SQLite: one per leaving date), removals by one delete; one audit entry per call
 that changed something (`employment.from_lists`) with the counts, the synced list ids, the created id
 ranges, the closed ids and the removed rows (a call that changes nothing writes nothing, the audit
 entry included).
@@ -42,9 +44,10 @@ entry included).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -52,9 +55,12 @@ from django.db.models import Q
 
 from tamin.audit.models import AuditEntry
 from tamin.audit.services import record, snapshot
-from tamin.contributions.models import ContributionList, ListRow
+from tamin.contributions.models import ROW_TEXT_COLUMNS, ContributionList, ListRow
 from tamin.core.jalali import InvalidJalaliDate, JalaliMonth, parse_jalali_date
 from tamin.registry.models import Employment
+
+if TYPE_CHECKING:
+    from tamin.contributions.batch import BatchItem
 
 _CHUNK = 5000  # ids per IN (...) query
 OPEN = np.iinfo(np.int64).max  # end ordinal of an open employment
@@ -111,20 +117,33 @@ class _Jobs:
         return _Jobs(self.id[keep], self.person[keep], self.workshop[keep], self.start[keep], self.end[keep])
 
 
-def sync_from_lists(actor: Any, list_ids: Sequence[int]) -> EmploymentChanges:
+def sync_from_lists(
+    actor: Any, list_ids: Sequence[int], items: Sequence[BatchItem] | None = None
+) -> EmploymentChanges:
     """Create, close (and for corrected lists remove) employments from the rows of the posted lists
     `list_ids`, as the module docstring says. Runs in (or as) one transaction; a few queries per
-    5,000 lists whatever their size."""
+    5,000 lists whatever their size.
+
+    `items`: the new lists just written as `list_ids` (one each, in that order, version 1), as
+    `batch.post_batch` holds them: their rows are taken from memory, exactly as `batch._write_rows`
+    stored them, rather than read back (at a month's 60,000 rows per batch, reading them back was
+    most of the sync)."""
     ids = list(dict.fromkeys(int(i) for i in list_ids))
     if not ids:
         return EmploymentChanges()
+    if items is not None and len(items) != len(ids):
+        raise ValueError(f"items must hold the {len(ids)} lists of list_ids, in order")
     with transaction.atomic():
-        lists = _read_lists(ids)
-        rows = _read_rows(ids, lists)
-        # Lists a correction has replaced (rows replaced in place, version + 1).
-        corrected = [(pk, w, y, m) for pk, (w, y, m, version) in lists.items() if version > 1]
+        if items is None:
+            lists = _read_lists(ids)
+            rows = _read_rows(ids, lists)
+            # Lists a correction has replaced (rows replaced in place, version + 1).
+            corrected = [(pk, w, y, m) for pk, (w, y, m, version) in lists.items() if version > 1]
+        else:
+            rows = _rows_of_items(items)
+            corrected = []  # new lists: nothing withdrawn
         _lock_workshops(sorted({*rows.workshop.tolist(), *(c[1] for c in corrected)}))
-        jobs = _read_jobs(ids)
+        jobs = _read_jobs(rows)
         removed = _withdrawn(corrected) if corrected else []
         if removed:
             gone = np.isin(jobs.id, np.fromiter((e.pk for e in removed), dtype=np.int64))
@@ -218,87 +237,131 @@ def _read_rows(ids: list[int], lists: dict[int, tuple[int, int, int, int]]) -> _
             )
             raw.extend(cur.fetchall())
     if not raw:
-        empty = np.zeros(0, dtype=np.int64)
-        text = np.zeros(0, dtype=object)
-        return _Rows(empty, empty, empty, empty, empty, empty, text, text)
+        empty, text = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+        return _build_rows(empty, empty, empty, text, text, text, text, [], [])
     cols = list(zip(*raw, strict=True))
-    # Per list: its place in `ids`, its workshop, the first and last day of its month.
+    # Each row's list as its place in `ids` (every row's list is among `lists`, read from `ids`).
     known = np.array(sorted(lists), dtype=np.int64)
-    place = {pk: i for i, pk in enumerate(ids)}
-    meta = [lists[pk] for pk in known.tolist()]
-    spans = [JalaliMonth(y, m) for _, y, m, _ in meta]
-    l_place = np.array([place[pk] for pk in known.tolist()], dtype=np.int64)
-    l_workshop = np.array([w for w, _, _, _ in meta], dtype=np.int64)
-    l_first = np.array([m.first_day().toordinal() for m in spans], dtype=np.int64)
-    l_last = np.array([m.last_day().toordinal() for m in spans], dtype=np.int64)
-    at = np.searchsorted(known, np.array(cols[0], dtype=np.int64))
-    order = np.lexsort((np.array(cols[1], dtype=np.int64), l_place[at]))
-    at = at[order]
+    places = {pk: i for i, pk in enumerate(ids)}
+    known_place = np.array([places[pk] for pk in known.tolist()], dtype=np.int64)
+    list_place = known_place[np.searchsorted(known, np.array(cols[0], dtype=np.int64))]
+    meta = [lists.get(pk, (0, 1403, 1, 1)) for pk in ids]  # an id with no list has no rows: any month
+    return _build_rows(
+        list_place,
+        np.array(cols[1], dtype=np.int64),
+        np.array(cols[2], dtype=np.int64),
+        np.array(cols[3], dtype=object),
+        np.array(cols[4], dtype=object),
+        np.array(cols[5], dtype=object),
+        np.array(cols[6], dtype=object),
+        [w for w, _, _, _ in meta],
+        [JalaliMonth(y, m) for _, y, m, _ in meta],
+    )
+
+
+def _rows_of_items(items: Sequence[BatchItem]) -> _Rows:
+    """The rows of lists about to be synced, from memory: the columns `batch._write_rows` wrote, cut to
+    the widths it cut them to, so that they are the rows `_read_rows` would read back."""
+    from tamin.contributions import batch, posting
+
+    widths = {f.attname: f.max_length for f in ListRow._meta.concrete_fields if f.max_length}
+    sizes = np.array([it.wl.n for it in items], dtype=np.int64)
+    total = int(sizes.sum())
+    if total == 0:
+        empty, text = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+        return _build_rows(empty, empty, empty, text, text, text, text, [], [])
+    starts = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+    text = {
+        column: posting._text(np.concatenate([it.wl.column(dbf) for it in items]), widths[column])
+        for column, dbf in ROW_TEXT_COLUMNS
+        if column in ("start_date", "end_date", "job_code", "job_title")
+    }
+    return _build_rows(
+        np.repeat(np.arange(len(items), dtype=np.int64), sizes),
+        np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, sizes),
+        np.concatenate([np.asarray(it.person_ids, dtype=np.int64) for it in items]),
+        text["start_date"],
+        text["end_date"],
+        text["job_code"],
+        text["job_title"],
+        [it.workshop.pk for it in items],
+        [batch._month(it.wl) for it in items],
+    )
+
+
+def _build_rows(
+    list_place: np.ndarray,
+    row_no: np.ndarray,
+    person: np.ndarray,
+    sdate: np.ndarray,
+    edate: np.ndarray,
+    job_code: np.ndarray,
+    job_title: np.ndarray,
+    workshops: Sequence[int],
+    months: Sequence[JalaliMonth],
+) -> _Rows:
+    """Rows as columns (each row's list given by its place in the synced list ids, whose workshops and
+    months follow) put in sync order, their dates parsed and bounded to the month."""
+    l_workshop = np.array(workshops, dtype=np.int64)
+    l_first = np.array([m.first_day().toordinal() for m in months], dtype=np.int64)
+    l_last = np.array([m.last_day().toordinal() for m in months], dtype=np.int64)
+    order = np.lexsort((row_no, list_place))
+    at = list_place[order]
     first, last = l_first[at], l_last[at]
-    sdate = _ordinals(np.array(cols[3], dtype=object)[order])
-    edate = _ordinals(np.array(cols[4], dtype=object)[order])
-    start = np.where((sdate >= first) & (sdate <= last), sdate, first)
-    e_ok = (edate >= first) & (edate <= last) & (edate >= start)
+    s_ord = _ordinals(sdate[order])
+    e_ord = _ordinals(edate[order])
+    start = np.where((s_ord >= first) & (s_ord <= last), s_ord, first)
+    e_ok = (e_ord >= first) & (e_ord <= last) & (e_ord >= start)
     return _Rows(
-        person=np.array(cols[2], dtype=np.int64)[order],
+        person=person[order],
         workshop=l_workshop[at],
         first=first,
         last=last,
         start=start,
-        end=np.where(e_ok, edate, NONE),
-        job_code=np.array(cols[5], dtype=object)[order],
-        job_title=np.array(cols[6], dtype=object)[order],
+        end=np.where(e_ok, e_ord, NONE),
+        job_code=job_code[order],
+        job_title=job_title[order],
     )
 
 
-def _read_jobs(ids: list[int]) -> _Jobs:
-    """The employments of every (person, workshop) pair on the lists: one join per chunk of lists.
-    Raw SQL so that dates come back as the driver gives them (ISO text on SQLite) and are converted by
-    numpy, not by Django one value at a time."""
-    qn = connection.ops.quote_name
-    e, r, lst = (qn(m._meta.db_table) for m in (Employment, ListRow, ContributionList))
-    parts: list[list[tuple[Any, ...]]] = []
-    with connection.cursor() as cur:
-        for chunk in _chunks(ids):
-            where, params = _in("r.contribution_list_id", chunk)
-            cur.execute(
-                f"SELECT e.id, e.person_id, e.workshop_id, e.start_date, e.end_date FROM {e} e "
-                f"JOIN {r} r ON r.person_id = e.person_id "
-                f"JOIN {lst} l ON l.id = r.contribution_list_id AND l.workshop_id = e.workshop_id "
-                f"WHERE {where}",
-                params,
-            )
-            parts.append(cur.fetchall())
-    found = [t for part in parts for t in part]
-    if not found:
-        empty = np.zeros(0, dtype=np.int64)
+def _read_jobs(rows: _Rows) -> _Jobs:
+    """The employments of every (person, workshop) pair of the rows: one query by the rows' persons (one
+    array parameter: PostgreSQL `= ANY`, SQLite `json_each`), kept to the rows' pairs by numpy. Dates
+    come back as Gregorian ordinals computed by the database (NONE for an open end), so that every
+    column is an integer and the result is one numpy conversion, with no date object per value (in a
+    month where most rows are covered, the employments read are as many as the rows)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if rows.n == 0:
         return _Jobs(empty, empty, empty, empty, empty)
-    cols = list(zip(*found, strict=True))
-    pk = np.array(cols[0], dtype=np.int64)
-    _, once = np.unique(pk, return_index=True)  # a person on several of the lists comes back once each
-    end = _day_numbers(cols[4])
+    persons = np.unique(rows.person).tolist()
+    table = connection.ops.quote_name(Employment._meta.db_table)
+    if connection.vendor == "postgresql":
+        wanted, param = "= ANY(%s::bigint[])", "{" + ",".join(map(str, persons)) + "}"
+        start, end = (f"{c} - DATE '0001-01-01' + 1" for c in ("start_date", "end_date"))
+    else:
+        wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(persons)
+        # julianday is 1721425.5 at 0001-01-01 (ordinal 1) and exact in a double for whole days.
+        start, end = (f"CAST(julianday({c}) - 1721424.5 AS INTEGER)" for c in ("start_date", "end_date"))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, person_id, workshop_id, {start}, COALESCE({end}, %s) FROM {table} "
+            f"WHERE person_id {wanted}",
+            [NONE, param],
+        )
+        found = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 5)
+    mine = np.isin(_keys(found[:, 1], found[:, 2]), np.unique(_keys(rows.person, rows.workshop)))
+    found = found[mine]
+    found = found[np.argsort(found[:, 0])]  # in id order, as the walk takes a pair's employments
     return _Jobs(
-        id=pk[once],
-        person=np.array(cols[1], dtype=np.int64)[once],
-        workshop=np.array(cols[2], dtype=np.int64)[once],
-        start=_day_numbers(cols[3])[once],
-        end=np.where(end == NONE, OPEN, end)[once],
+        id=found[:, 0].copy(),
+        person=found[:, 1].copy(),
+        workshop=found[:, 2].copy(),
+        start=found[:, 3].copy(),
+        end=np.where(found[:, 4] == NONE, OPEN, found[:, 4]),
     )
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-
-
-def _day_numbers(values: Sequence[Any]) -> np.ndarray:
-    """Gregorian ordinals of dates (date objects or ISO text; NONE for NULL), converted by numpy."""
-    cells = np.array(values, dtype=object)
-    out = np.full(cells.size, NONE, dtype=np.int64)
-    given = ~np.equal(cells, None)
-    if given.any():
-        # Dates repeat (a month's hires share a few dozen days): parse each distinct one once.
-        distinct, inverse = np.unique(cells[given].astype(str), return_inverse=True)
-        out[given] = (distinct.astype("datetime64[D]").astype(np.int64) + _EPOCH)[inverse.reshape(-1)]
-    return out
 
 
 def _lock_workshops(workshops: list[int]) -> None:
@@ -531,9 +594,11 @@ def _reserve(n: int) -> np.ndarray:
     if connection.vendor != "postgresql":
         return _reserve_ids(Employment, n)
     with connection.cursor() as cur:
+        # The sequence looked up once (an InitPlan) and passed as a regclass: nextval of a name looked up
+        # per value (pg_get_serial_sequence is only stable) cost 8x the drawing itself.
         cur.execute(
-            "SELECT min(v), max(v) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS v "
-            "FROM generate_series(1, %s)) s",
+            "SELECT min(v), max(v) FROM (SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass))"
+            " AS v FROM generate_series(1, %s)) s",
             [Employment._meta.db_table, n],
         )
         low, high = cur.fetchone()
@@ -548,7 +613,20 @@ def _iso(ordinals: np.ndarray) -> np.ndarray:
 
 
 def _close(closes: dict[int, int]) -> None:
-    """One UPDATE per leaving date (a month's leavers share a few dozen dates) and chunk of ids."""
+    """PostgreSQL: one UPDATE from the (id, date) pairs as two array parameters. SQLite (no round trips):
+    one UPDATE per leaving date (a month's leavers share a few dozen dates) and chunk of ids."""
+    if not closes:
+        return
+    if connection.vendor == "postgresql":
+        pks = sorted(closes)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {connection.ops.quote_name(Employment._meta.db_table)} AS e SET end_date = v.day"
+                " FROM unnest(%s::bigint[], %s::date[]) AS v(id, day)"
+                " WHERE e.id = v.id AND e.end_date IS NULL",
+                [pks, [dt.date.fromordinal(closes[pk]) for pk in pks]],
+            )
+        return
     by_day: dict[int, list[int]] = {}
     for pk, end in closes.items():
         by_day.setdefault(end, []).append(pk)
