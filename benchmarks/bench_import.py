@@ -8,7 +8,8 @@
 (≈1.27 M rows); it takes ≈ 10 min for both databases on the 2-core machine, so the default is 0.9.
 Each database is built from scratch (SQLite: a temporary file; PostgreSQL: the database named by
 --pg-url is dropped and recreated, then dropped at the end). Workshops and persons are
-registered first, set-based, so the import measures the month's cycle.
+registered first, set-based, with an employment per worker at its workshop (a steady-state month: the
+workers were on last month's lists), so the import measures the month's cycle.
 
 Measured, per database, in one run:
 * check + price: `batch_check.check_batch` over every list (and `check_list` one by one on a sample,
@@ -148,13 +149,14 @@ def build_lists(n_lists: int, seed: int):
     return lists, codes, big
 
 
-def register(codes: list[str], big) -> None:
-    """Workshops and persons, set-based (what the registry already holds before the month's lists)."""
+def register(codes: list[str], big, sizes: np.ndarray, employments: bool = True) -> None:
+    """Workshops, persons and their employments, set-based: what the registry holds before a month's
+    lists in the steady state (last month's lists opened the employments; this month creates few)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from tamin.contributions.posting import bulk_insert
-    from tamin.registry.models import Branch, Employer, Person, Workshop
+    from tamin.registry.models import Branch, Employer, Employment, Person, Workshop
 
     employer = Employer.objects.create(kind="legal", name="کارفرمای آزمون", national_id="10380284791")
     branch_ids = dict(Branch.objects.values_list("code", "id"))
@@ -195,6 +197,21 @@ def register(codes: list[str], big) -> None:
                 "is_pensioner": np.zeros(m, dtype=bool),
                 "registered_at": np.full(m, stamp),
                 "updated_at": np.full(m, stamp),
+            },
+        )
+        if not employments:
+            return
+        person_id = dict(Person.objects.values_list("national_code", "id"))
+        workshop_id = dict(Workshop.objects.values_list("code", "id"))
+        bulk_insert(
+            Employment._meta.db_table,
+            {
+                "person_id": np.array([person_id[c] for c in big.rows["PER_NATCOD"].tolist()], np.int64),
+                "workshop_id": np.repeat(np.array([workshop_id[c] for c in codes], np.int64), sizes),
+                "start_date": np.full(m, "2000-01-01"),
+                "job_code": np.full(m, ""),
+                "job_title": np.full(m, ""),
+                "hard_job": np.zeros(m, dtype=bool),
             },
         )
 
@@ -261,9 +278,10 @@ def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     t = time.perf_counter()
-    register(codes, big)
+    register(codes, big, sizes, employments=not args.new_hires)
     print(
-        f"  registered {n_lists:,} workshops and {rows:,} persons in {time.perf_counter() - t:.1f}s",
+        f"  registered {n_lists:,} workshops, {rows:,} persons and their employments"
+        f" in {time.perf_counter() - t:.1f}s",
         flush=True,
     )
 
@@ -379,6 +397,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="lists per transaction")
     parser.add_argument("--sample", type=int, default=2000, help="lists checked one by one for comparison")
     parser.add_argument("--seed", type=int, default=1404)
+    parser.add_argument(
+        "--new-hires", action="store_true", help="register no employments first: every listed worker is new"
+    )
     args = parser.parse_args()
     if args.db != "both":
         run(args)

@@ -165,8 +165,15 @@ class ListRow(models.Model):
         ContributionList, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
     )
     row_no = models.PositiveIntegerField("ردیف")
+    # No index on person either: nothing looks rows up by person alone (a person's months are
+    # HistoryMonth's; a correction's employments look them up within one workshop's lists), and a
+    # month's 1.3 M rows would each pay for it.
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="list_rows", db_constraint=False
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="list_rows",
+        db_constraint=False,
+        db_index=False,
     )
     insurance_number = models.CharField("شماره بیمه", max_length=10, blank=True)
     first_name = models.CharField("نام", max_length=100, blank=True)
