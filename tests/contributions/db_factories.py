@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from tamin.contributions.wagelist import SourceFile, WageList
 from tamin.core.idcodes import with_check_digit
+from tamin.registry.models import Person
 
 DAILY_1404 = 3_463_656  # minimum daily wage of 1404
 
@@ -103,3 +106,23 @@ def priced(wl: WageList, **kwargs):
     from tamin.contributions.pricing import price_list
 
     return price_list(wl, **kwargs)
+
+
+def person_ids(codes: list[str]) -> np.ndarray:
+    """The registry ids of `codes` (row by row), registering the ones not there yet."""
+    have = set(Person.objects.filter(national_code__in=codes).values_list("national_code", flat=True))
+    Person.objects.bulk_create(
+        [
+            Person(
+                national_code=c,
+                first_name="علی",
+                last_name="کارگر",
+                birth_date=dt.date(1986, 3, 21),
+                sex="male",
+            )
+            for c in dict.fromkeys(codes)
+            if c not in have
+        ]
+    )
+    ids = dict(Person.objects.filter(national_code__in=codes).values_list("national_code", "id"))
+    return np.array([ids[c] for c in codes], dtype=np.int64)

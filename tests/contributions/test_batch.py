@@ -20,7 +20,7 @@ from tamin.contributions.checking import check_list
 from tamin.contributions.models import Bill, ContributionList, ListRow, PricingBasis
 from tamin.records.models import HistoryMonth
 from tamin.registry.models import Employment, Person
-from tests.contributions.db_factories import national_codes, priced, wage_list
+from tests.contributions.db_factories import national_codes, person_ids, priced, wage_list
 
 TODAY = dt.date(2025, 10, 1)
 
@@ -139,29 +139,10 @@ def test_check_batch_refuses_masks_of_the_wrong_length():
 # --- posting ----------------------------------------------------------------------------------------
 
 
-def _persons(codes: list[str]) -> np.ndarray:
-    have = set(Person.objects.filter(national_code__in=codes).values_list("national_code", flat=True))
-    Person.objects.bulk_create(
-        [
-            Person(
-                national_code=c,
-                first_name="علی",
-                last_name="کارگر",
-                birth_date=dt.date(1986, 3, 21),
-                sex="male",
-            )
-            for c in dict.fromkeys(codes)
-            if c not in have
-        ]
-    )
-    ids = dict(Person.objects.filter(national_code__in=codes).values_list("national_code", "id"))
-    return np.array([ids[c] for c in codes], dtype=np.int64)
-
-
 def _item(workshop, wl, **kw) -> batch.BatchItem:
     price = priced(wl, **kw)
     return batch.BatchItem(
-        wl, price, workshop, _persons(wl.rows["PER_NATCOD"].tolist()), derivation=price.derivation.as_dict()
+        wl, price, workshop, person_ids(wl.rows["PER_NATCOD"].tolist()), derivation=price.derivation.as_dict()
     )
 
 

@@ -22,28 +22,9 @@ from tamin.contributions.employments import NONE, OPEN, _Jobs, _Rows
 from tamin.core.jalali import format_jalali, parse_jalali_date
 from tamin.registry.models import Employment, Person
 from tamin.registry.services.employments import start_employment
-from tests.contributions.db_factories import national_codes, priced, wage_list
+from tests.contributions.db_factories import national_codes, person_ids, priced, wage_list
 
 CODES = national_codes(730_100_000, 6)
-
-
-def _persons(codes: list[str]) -> np.ndarray:
-    have = set(Person.objects.filter(national_code__in=codes).values_list("national_code", flat=True))
-    Person.objects.bulk_create(
-        [
-            Person(
-                national_code=c,
-                first_name="علی",
-                last_name="کارگر",
-                birth_date=dt.date(1986, 3, 21),
-                sex="male",
-            )
-            for c in dict.fromkeys(codes)
-            if c not in have
-        ]
-    )
-    ids = dict(Person.objects.filter(national_code__in=codes).values_list("national_code", "id"))
-    return np.array([ids[c] for c in codes], dtype=np.int64)
 
 
 def _list(workshop, month: int, codes: list[str], sdate=None, edate=None, list_no: str = "01"):
@@ -55,7 +36,7 @@ def _list(workshop, month: int, codes: list[str], sdate=None, edate=None, list_n
 
 
 def _item(workshop, wl) -> batch.BatchItem:
-    return batch.BatchItem(wl, priced(wl), workshop, _persons(wl.rows["PER_NATCOD"].tolist()))
+    return batch.BatchItem(wl, priced(wl), workshop, person_ids(wl.rows["PER_NATCOD"].tolist()))
 
 
 def _post(world, workshop, wl):
@@ -189,7 +170,7 @@ def test_reposting_changes_nothing(world):
 def test_staff_employment_is_only_closed_by_a_list(world):
     w = world.workshop_a
     staff = world.users[Role.BRANCH_STAFF]
-    _persons(CODES[:1])
+    person_ids(CODES[:1])
     person = Person.objects.get(national_code=CODES[0])
     job = start_employment(staff, person, w, {"start_date": "1404/01/15", "job_code": "811101"})
     Employment.objects.filter(pk=job.pk).update(hard_job=True)  # certified by the commission
@@ -215,7 +196,7 @@ def test_a_correction_removes_only_what_the_dropped_rows_made(world):
     staff = world.users[Role.BRANCH_STAFF]
     c0, c1, c2, c3 = CODES[:4]
     _post(world, w, _list(w, 1, [c0]))  # c0 employed since Farvardin
-    _persons([c3])
+    person_ids([c3])
     # c3's hire on 1404/02/10 entered by staff; c3 is on no list at all.
     start_employment(staff, Person.objects.get(national_code=c3), w, {"start_date": "1404/02/10"})
     first = _post(world, w, _list(w, 2, [c0, c1, c2], sdate={c1: "14040205"}))
