@@ -252,6 +252,24 @@ def bare_copy(big, person_ids: np.ndarray) -> float:
     return time.perf_counter() - t
 
 
+def _read_histories(person_ids: np.ndarray, seed: int, n: int = 500) -> None:
+    """A person's history is read through the records_history view over the rows just posted: the
+    months, yearly totals and whole years of `n` random persons, as the portal and API read them."""
+    from tamin.accounts.models import User
+    from tamin.accounts.roles import Role
+    from tamin.records.services import history
+    from tamin.registry.models import Person
+
+    staff = User(username="bench-reader", role=Role.ADMIN, is_active=True)
+    picked = np.random.default_rng(seed).choice(person_ids, size=min(n, len(person_ids)), replace=False)
+    persons = list(Person.objects.filter(pk__in=picked.tolist()))
+    t = time.perf_counter()
+    months = sum(len(history(staff, p).months) for p in persons)
+    s = time.perf_counter() - t
+    print(f"  history read: {len(persons):,} persons' months and yearly totals in {s:.2f}s "
+          f"({s / len(persons) * 1000:.1f} ms each, {months:,} months)")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> None:
     """One database: generate, register, check, import, baseline, verify."""
     t_all = time.perf_counter()
@@ -372,6 +390,7 @@ def run(args: argparse.Namespace) -> None:
     for label, value in (("write", write_s), ("lists' own write", own_s), ("import", import_s)):
         verdict = "meets" if value / bare_s <= TARGET else "misses"
         print(f"  ratio {label} / bare {how}: {value / bare_s:5.2f}x  ({verdict} the ≤ {TARGET:g}x target)")
+    _read_histories(person_ids, args.seed)
     t = time.perf_counter()
     report = verify()
     print(

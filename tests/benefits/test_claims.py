@@ -18,7 +18,7 @@ from tamin.benefits.payroll import run_payroll
 from tamin.core.errors import Conflict, DomainError, Forbidden, NotFound
 from tamin.core.jalali import JalaliMonth
 from tamin.core.text import to_ascii_digits
-from tamin.records.models import HistoryMonth
+from tamin.records.models import RecordedMonth
 from tamin.registry.models import Person
 from tests.conftest import make_person, make_user
 
@@ -34,7 +34,7 @@ def legacy_history(
     m = first
     while m <= last:
         rows.append(
-            HistoryMonth(
+            RecordedMonth(
                 person=person,
                 workshop=workshop,
                 year=m.year,
@@ -46,7 +46,7 @@ def legacy_history(
             )
         )
         m = m.next()
-    HistoryMonth.objects.bulk_create(rows)
+    RecordedMonth.objects.bulk_create(rows)
     return len(rows)
 
 
@@ -80,7 +80,7 @@ def test_person_case_sums_two_workshops_caps_the_month_and_keeps_hard_work(world
         (world.workshop_a, 2, 10, 1_000, False),
     ]:
         wage = days * daily
-        HistoryMonth.objects.create(
+        RecordedMonth.objects.create(
             person=p,
             workshop=workshop,
             year=1404,

@@ -15,7 +15,7 @@ from tamin.benefits import estimate as E
 from tamin.benefits.cases import person_case
 from tamin.core.errors import DomainError
 from tamin.core.jalali import JalaliMonth, parse_jalali_date
-from tamin.records.models import HistoryMonth
+from tamin.records.models import RecordedMonth
 from tamin.registry.models import Workshop
 from tamin.rules.pensions import Histories, PersonCase, retirement_explained
 
@@ -224,8 +224,8 @@ def test_no_recorded_history_is_an_error():
 # --- the stored history as the engine's case ---------------------------------------------------------
 
 
-def _month(person, workshop, m: JalaliMonth, days: int, subject: int, hard: bool = False) -> HistoryMonth:
-    return HistoryMonth(
+def _month(person, workshop, m: JalaliMonth, days: int, subject: int, hard: bool = False) -> RecordedMonth:
+    return RecordedMonth(
         person=person,
         workshop=workshop,
         year=m.year,
@@ -255,7 +255,7 @@ def second_workshop(world):
 
 def test_person_case_sums_workshops_caps_days_and_keeps_hard_months(world, second_workshop):
     w = world.worker_a
-    HistoryMonth.objects.bulk_create(
+    RecordedMonth.objects.bulk_create(
         [
             _month(w, world.workshop_a, M(1403, 1), 20, 60_000_000),
             _month(w, second_workshop, M(1403, 1), 20, 40_000_000, hard=True),  # 40 days in a 31-day month
@@ -292,7 +292,7 @@ def worker_28y(world):
     w = world.worker_a
     w.birth_date = BIRTH
     w.save(update_fields=["birth_date"])
-    HistoryMonth.objects.bulk_create([_month(w, world.workshop_a, m, m.days, WAGE) for m in RECORDED])
+    RecordedMonth.objects.bulk_create([_month(w, world.workshop_a, m, m.days, WAGE) for m in RECORDED])
     return w
 
 

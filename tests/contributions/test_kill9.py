@@ -59,7 +59,7 @@ print(json.dumps({"status": outcome.status, "errors": outcome.summary.get("error
 TABLES = (
     "contributions_contributionlist",
     "contributions_listrow",
-    "records_historymonth",
+    "records_history",
     "contributions_bill",
     "audit_auditentry",
     "registry_person",
@@ -128,7 +128,7 @@ def test_kill9_sqlite_leaves_no_trace(tmp_path):
     done = _run(script, env, "finish", "-", WORKSHOP, str(ROWS))
     assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "posted", done.stderr[-3000:]
     after = counts()
-    assert after["contributions_listrow"] == ROWS and after["records_historymonth"] == ROWS
+    assert after["contributions_listrow"] == ROWS and after["records_history"] == ROWS
     assert after["registry_person"] == before["registry_person"] + ROWS
     assert after["audit_auditentry"] == before["audit_auditentry"] + 2  # the list; the employments it opened
 
@@ -184,5 +184,5 @@ def test_kill9_postgresql_leaves_no_trace(tmp_path):
     done = _run(script, env, "finish", "-", WORKSHOP, str(ROWS))
     assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "posted", done.stderr[-3000:]
     after = counts()
-    assert after["contributions_listrow"] == ROWS and after["records_historymonth"] == ROWS
+    assert after["contributions_listrow"] == ROWS and after["records_history"] == ROWS
     assert after["audit_auditentry"] == before["audit_auditentry"] + 2  # the list; the employments it opened

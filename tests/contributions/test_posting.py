@@ -15,7 +15,7 @@ from tamin.audit.services import verify
 from tamin.contributions import posting
 from tamin.contributions.models import Bill, ContributionList, ListRow
 from tamin.core.errors import Forbidden
-from tamin.records.models import HistoryMonth
+from tamin.records.models import HistoryMonth, RecordedMonth
 from tamin.registry.models import Person
 from tests.contributions.db_factories import national_codes, priced, wage_list
 
@@ -178,10 +178,9 @@ def test_bulk_insert_writes_null(world):
     wl = wage_list(world.workshop_a.code, n=3)
     cl = post(world, wl).contribution_list
     person = ListRow.objects.filter(contribution_list=cl).order_by("row_no")[0].person_id
-    HistoryMonth.objects.all().delete()
     with transaction.atomic():
         posting.bulk_insert(
-            HistoryMonth._meta.db_table,
+            RecordedMonth._meta.db_table,
             {
                 "person_id": np.full(3, person, dtype=np.int64),
                 "workshop_id": np.full(3, world.workshop_a.pk, dtype=np.int64),
@@ -197,9 +196,11 @@ def test_bulk_insert_writes_null(world):
                 "source_row": np.array([1, None, None], dtype=object),
             },
         )
-    got = list(HistoryMonth.objects.order_by("month").values_list("source_list_id", "source_row", "hard_job"))
+    got = list(
+        RecordedMonth.objects.order_by("month").values_list("source_list_id", "source_row", "hard_job")
+    )
     assert got == [(cl.pk, 1, True), (None, None, False), (cl.pk, None, True)]
-    codes = list(HistoryMonth.objects.order_by("month").values_list("job_code", flat=True))
+    codes = list(RecordedMonth.objects.order_by("month").values_list("job_code", flat=True))
     assert codes == ["۱\t۲", "", "x"]
 
 

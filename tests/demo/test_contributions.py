@@ -127,7 +127,12 @@ def test_the_demo_insured_person_has_recent_history_and_an_open_objection(demo):
     assert objection.person_id == person.pk and objection.status == "open" and objection.kind == "wrong"
     month = JalaliMonth(objection.year, objection.month)
     assert objection.claimed_days == month.days
-    assert objection.history_month.days == month.days - contributions.FOCUS_FEWER_DAYS
+    # The month objected to is a list row as posted (no recorded month until the objection is accepted).
+    assert objection.history_month is None
+    row = HistoryMonth.objects.get(
+        person=person, workshop=objection.workshop_id, year=objection.year, month=objection.month
+    )
+    assert row.source_list_id is not None and row.days == month.days - contributions.FOCUS_FEWER_DAYS
     assert demo.counts["objections"] == 1
 
 

@@ -8,12 +8,12 @@ from tamin.accounts.roles import Role
 from tamin.audit.models import AuditEntry
 from tamin.core.errors import Conflict, DomainError, Forbidden, NotFound
 from tamin.records import services
-from tamin.records.models import HistoryMonth, Objection
+from tamin.records.models import HistoryMonth, Objection, RecordedMonth
 from tamin.registry.models import Workshop
 
 
 def month(person, workshop, year, m, days, subject=100_000_000):
-    return HistoryMonth.objects.create(
+    return RecordedMonth.objects.create(
         person=person,
         workshop=workshop,
         year=year,

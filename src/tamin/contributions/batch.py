@@ -11,10 +11,10 @@ lists) with the same meaning, set-based:
   the batch's transaction after the new lists are written (corrections are few; their statuses
   depend only on their own key, so running them after the new lists changes no outcome);
 * list headers, rows, bills and one audit entry per list written with one COPY (PostgreSQL) /
-  executemany (SQLite) each, and the history months copied by the database from the rows just written
-  (one INSERT … SELECT); list ids reserved first (`nextval` over the identity sequence on PostgreSQL,
+  executemany (SQLite) each (the rows are the history months: records.HistoryMonth is a view over
+  them); list ids reserved first (`nextval` over the identity sequence on PostgreSQL,
   the range above the table's highest id on SQLite, whose writers are serialised by BEGIN IMMEDIATE);
-* the rows' persons checked in one query (`posting.check_persons`): ListRow and HistoryMonth have no
+* the rows' persons checked in one query (`posting.check_persons`): ListRow has no
   database foreign keys, whose row-by-row checks cost a month more than writing its rows (ListRow);
 * the derivation's shared part (the month's parameters and their citations, ≈ 3.5 KB) stored once per
   month as a PricingBasis, each list keeping its own part (`posting.derivation_fields`);
@@ -63,7 +63,6 @@ from tamin.contributions.wagelist import WageList, full_year
 from tamin.core import jalali
 from tamin.core.errors import DomainError, Forbidden
 from tamin.core.jalali import JalaliMonth
-from tamin.records.models import HistoryMonth
 from tamin.registry.models import Workshop
 
 DEFAULT_BATCH = 5000  # lists per transaction
@@ -315,7 +314,6 @@ def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None 
             _write_lists(actor, new, [plan.statuses[i] for i in plan.new], list_ids, digests, plan.new,
                          totals, now)  # fmt: skip
             _write_rows(new, list_ids)
-            _write_history(list_ids)
             from tamin.contributions.employments import sync_from_lists  # employments uses bulk_insert
 
             sync_from_lists(actor, list_ids.tolist(), items=new)
@@ -437,32 +435,6 @@ def _hard(new: list[BatchItem]) -> np.ndarray:
             for it in new
         ]
     )
-
-
-def _write_history(list_ids: np.ndarray) -> None:
-    """The history months of the lists' rows, as posting._write_history makes them, copied by the
-    database from the rows just written (one INSERT … SELECT: no second conversion and transfer of
-    the month's ~1.3 M rows from Python)."""
-    qn = connection.ops.quote_name
-    history, rows, lists = (qn(m._meta.db_table) for m in (HistoryMonth, ListRow, ContributionList))
-    # The rows are found through their list's index (list, row_no): the range of the batch's ids (one
-    # range on SQLite, nearly one on PostgreSQL) lets the planner probe it even with stale statistics
-    # after a bulk load, rather than scanning every list row ever posted.
-    if connection.vendor == "postgresql":
-        wanted, param = "= ANY(%s::bigint[])", "{" + ",".join(map(str, list_ids.tolist())) + "}"
-    else:
-        wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(list_ids.tolist())
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {history} (person_id, workshop_id, year, month, days, daily_wage, wage,"
-            " wage_subject, job_code, hard_job, source_list_id, source_row)"
-            " SELECT r.person_id, c.workshop_id, c.year, c.month, r.days, r.daily_wage, r.monthly_wage,"
-            " r.wage_subject, r.job_code, r.hard_job, r.contribution_list_id, r.row_no"
-            f" FROM {rows} AS r JOIN {lists} AS c ON c.id = r.contribution_list_id"
-            f" WHERE r.contribution_list_id BETWEEN %s AND %s AND r.contribution_list_id {wanted}"
-            " ORDER BY r.contribution_list_id, r.row_no",
-            [int(list_ids.min()), int(list_ids.max()), param],
-        )
 
 
 def _write_bills(

@@ -1,13 +1,13 @@
-"""Posting a checked, priced wage list: rows, insurance-history months, bill and one audit entry, in
-one transaction, once.
+"""Posting a checked, priced wage list: rows (which are the person's insurance-history months:
+records.HistoryMonth is a view over them), bill and one audit entry, in one transaction, once.
 
 Identity is workshop + Jalali month + list number (DESIGN.md principle 5):
 * the same key with the same content (content hash) changes nothing and says `unchanged`;
-* the same key with other content is a corrected list (اصلاحی): its rows and history months are
+* the same key with other content is a corrected list (اصلاحی): its rows (so its history months) are
   replaced and the bill is adjusted (the bill keeps the amount it replaced; audit has before/after);
 * another list number for a month that already has a list is a supplementary list (مکمل).
 
-Rows and history months are written set-based: PostgreSQL `COPY … FROM STDIN` (psycopg 3) and SQLite
+Rows are written set-based: PostgreSQL `COPY … FROM STDIN` (psycopg 3) and SQLite
 `executemany`, with the columns prepared by numpy — never the ORM per row. Their persons are checked in
 one query (`check_persons`; the row tables have no database foreign keys, see ListRow).
 """
@@ -42,12 +42,12 @@ from tamin.contributions.models import (
 )
 from tamin.contributions.wagelist import WageList
 from tamin.core.errors import Forbidden
-from tamin.records.models import HistoryMonth
+from tamin.records.models import RecordedMonth
 from tamin.registry.models import Person, Workshop
 
 IMPORTERS = frozenset({Role.EMPLOYER, Role.BRANCH_STAFF, Role.ADMIN})
 
-# Called inside the transaction once rows and history are written, before the bill and the audit
+# Called inside the transaction once the rows are written, before the bill and the audit
 # entry: the crash tests (tests/contributions/test_kill9.py) stop the process here.
 after_rows_hook: Callable[[ContributionList], None] | None = None
 
@@ -189,8 +189,10 @@ def post_list(
             cl = existing
             before = _list_summary(cl)
             before["bill_amount"] = cl.bill.amount
-            # The replaced rows and the history they made go; the audit entry keeps their totals.
-            HistoryMonth.objects.filter(source_list=cl).delete()
+            # The replaced rows go, and with them their history months (a view over the rows) and any
+            # objection's correction of them: the corrected list says what those months are now. The audit
+            # entry keeps their totals.
+            RecordedMonth.objects.filter(source_list=cl).delete()
             ListRow.objects.filter(contribution_list=cl).delete()
             for name, value in fields.items():
                 setattr(cl, name, value)
@@ -199,7 +201,6 @@ def post_list(
             cl.save()
         check_persons(person_ids)
         _write_rows(cl, wl, price, person_ids, hard)
-        _write_history(cl, workshop, wl, price, person_ids, hard)
         from tamin.contributions.employments import sync_from_lists  # employments uses bulk_insert
 
         sync_from_lists(actor, [cl.pk])
@@ -339,32 +340,6 @@ def _write_rows(
     for name in ROW_PRICE_COLUMNS:
         cols[name] = np.asarray(price.rows[name], dtype=np.int64)
     bulk_insert(ListRow._meta.db_table, cols)
-
-
-def _write_history(
-    cl: ContributionList,
-    workshop: Workshop,
-    wl: WageList,
-    price: Price,
-    person_ids: np.ndarray,
-    hard: np.ndarray,
-) -> None:
-    n = wl.n
-    cols: dict[str, np.ndarray] = {
-        "person_id": person_ids,
-        "workshop_id": np.full(n, workshop.pk, dtype=np.int64),
-        "year": np.full(n, cl.year, dtype=np.int64),
-        "month": np.full(n, cl.month, dtype=np.int64),
-        "days": np.asarray(wl.column("DSW_DD"), dtype=np.int64),
-        "daily_wage": np.asarray(wl.column("DSW_ROOZ"), dtype=np.int64),
-        "wage": np.asarray(wl.column("DSW_MAH"), dtype=np.int64),
-        "wage_subject": np.asarray(price.rows["wage_subject"], dtype=np.int64),
-        "job_code": _text(wl.column("DSW_JOB"), 10),
-        "hard_job": hard,
-        "source_list_id": np.full(n, cl.pk, dtype=np.int64),
-        "source_row": np.arange(1, n + 1, dtype=np.int64),
-    }
-    bulk_insert(HistoryMonth._meta.db_table, cols)
 
 
 def bulk_insert(table: str, cols: Mapping[str, np.ndarray]) -> int:

@@ -32,7 +32,7 @@ from tamin.contributions.models import Bill, ContributionList, ListRow, Payment
 from tamin.core import jalali
 from tamin.demo import calibration, population, workforce
 from tamin.demo.population import DEPENDANT, MAIN_INSURED, NOT_COVERED, PENSIONER
-from tamin.records.models import HistoryMonth, Objection
+from tamin.records.models import Objection, RecordedMonth
 from tamin.registry.models import (
     Branch,
     County,
@@ -72,7 +72,7 @@ DEMO_MODELS: tuple[type[models.Model], ...] = (
     Installment,
     InstallmentAgreement,
     Objection,
-    HistoryMonth,
+    RecordedMonth,
     Payment,
     Bill,
     ListRow,

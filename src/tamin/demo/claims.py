@@ -2,7 +2,7 @@
 claims at different steps of the maker–checker workflow, at the demo branch staff's branch.
 
 The generated population only has the months of the demo's wage lists; these persons have 27–35 years
-of months recorded before the wage-list era (`HistoryMonth.source_list` NULL, as a migrated legacy
+of months recorded before the wage-list era (RecordedMonth, no source list, as a migrated legacy
 history is) at the branch's oldest workshop, ending the month before the reference month, with a daily
 wage that is a fixed multiple of each year's minimum daily wage (modelled), never above the ceiling:
 
@@ -33,7 +33,7 @@ from tamin.benefits.models import AwardKind
 from tamin.core import jalali
 from tamin.core.idcodes import is_valid_national_code, with_check_digit
 from tamin.core.jalali import JalaliMonth
-from tamin.records.models import HistoryMonth
+from tamin.records.models import RecordedMonth
 from tamin.registry.models import Employment, Person, Workshop
 from tamin.registry.services.identifiers import (
     INSURANCE_NUMBER_SEQUENCE,
@@ -105,13 +105,13 @@ def _known(days: np.ndarray, name: str) -> np.ndarray:
     return np.maximum(days, first)
 
 
-def _history(person: Person, workshop: Workshop, last: JalaliMonth, c: Claimant) -> list[HistoryMonth]:
+def _history(person: Person, workshop: Workshop, last: JalaliMonth, c: Claimant) -> list[RecordedMonth]:
     months = [last - k for k in range(c.years * 12 - 1, -1, -1)]
     firsts = np.array([np.datetime64(m.first_day(), "D") for m in months])
     daily = np.floor(minimum_daily_wage_vector(_known(firsts, MINIMUM)) * c.wage_multiple).astype(np.int64)
     daily = np.minimum(daily, daily_ceiling_vector(_known(firsts, CEILING)))
     return [
-        HistoryMonth(
+        RecordedMonth(
             person=person,
             workshop=workshop,
             year=m.year,
@@ -144,7 +144,7 @@ def run(reference: dt.date, *, staff: str, checker: str) -> ClaimsResult:
     with transaction.atomic():
         codes = _codes(len(CLAIMANTS))
         first_number = reserve_block(INSURANCE_NUMBER_SEQUENCE, len(CLAIMANTS), INSURANCE_NUMBER_START)
-        rows: list[HistoryMonth] = []
+        rows: list[RecordedMonth] = []
         made = {"submitted": 0, "prepared": 0, "rejected": 0}
         people = []
         for i, c in enumerate(CLAIMANTS):
@@ -169,7 +169,7 @@ def run(reference: dt.date, *, staff: str, checker: str) -> ClaimsResult:
                 end_date=last.last_day(),
             )
             people.append(person)
-        HistoryMonth.objects.bulk_create(rows, batch_size=2000)
+        RecordedMonth.objects.bulk_create(rows, batch_size=2000)
         for person, c in zip(people, CLAIMANTS, strict=True):
             if c.claim is None:
                 continue

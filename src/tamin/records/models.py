@@ -1,7 +1,8 @@
 """Insurance history month by month, and objections to it.
 
-A history month comes from a posted wage-list row (`source_list` + `source_row`), or from an accepted
-objection (no source list). Months are written set-based by `tamin.contributions.posting`.
+A history month is a posted wage-list row (`source_list` + `source_row`) or a RecordedMonth: a legacy
+month, a month added by an accepted objection, or a list row an accepted objection corrected.
+`HistoryMonth` reads both through one database view.
 """
 
 from __future__ import annotations
@@ -11,23 +12,24 @@ from django.db import models
 from django.db.models import Q
 
 
-class HistoryMonth(models.Model):
-    # No database foreign keys (db_constraint=False), as for ListRow: a month writes ~1.3 M history
-    # months, and per-row trigger checks cost more than writing them. The writers guarantee them: posting
-    # checks the persons set-based, the workshop and list are the posted list's own (which keeps its keys),
-    # an objection's are the objection's (tests/contributions/test_batch.py refuses a bad person). Indexes:
-    # (person, year, month) serves the person's queries, source_list the list's; none for workshop alone.
+class RecordedMonth(models.Model):
+    """A history month that is not simply a posted list row: migrated legacy months, a month added by
+    an accepted "missing" objection (no source list), or a list row corrected by an accepted "wrong"
+    objection (`source_list` + `source_row` name the row it overrides)."""
+
+    # No database foreign keys (db_constraint=False), as for ListRow: the writers guarantee them (an
+    # objection's are the objection's, a legacy migration checks its persons).
     person = models.ForeignKey(
         "registry.Person",
         on_delete=models.PROTECT,
-        related_name="history",
+        related_name="recorded_months",
         db_constraint=False,
         db_index=False,
     )
     workshop = models.ForeignKey(
         "registry.Workshop",
         on_delete=models.PROTECT,
-        related_name="history",
+        related_name="recorded_months",
         db_constraint=False,
         db_index=False,
     )
@@ -44,27 +46,81 @@ class HistoryMonth(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="history_months",
+        related_name="recorded_months",
         db_constraint=False,
-        db_index=False,  # the Meta index on source_list
+        db_index=False,  # the (source_list, source_row) constraint's index
     )
     source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "year", "month", "workshop_id"]
-        verbose_name = "ماه سابقه"
-        verbose_name_plural = "ماه‌های سابقه"
-        indexes = [
-            models.Index(fields=["person", "year", "month"]),
-            models.Index(fields=["source_list"]),
-        ]
+        verbose_name = "ماه سابقهٔ ثبت‌شده"
+        verbose_name_plural = "ماه‌های سابقهٔ ثبت‌شده"
+        indexes = [models.Index(fields=["person", "year", "month"], name="records_his_person__a2abb0_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="history_month_range"),
             models.CheckConstraint(condition=Q(days__gte=0) & Q(days__lte=31), name="history_days_range"),
+            # One override per list row; also the index the history view's anti-join probes.
+            models.UniqueConstraint(
+                fields=["source_list", "source_row"],
+                condition=Q(source_list__isnull=False),
+                name="recorded_month_one_per_row",
+            ),
         ]
 
     def __str__(self) -> str:
+        return f"{self.person_id} {self.year}-{self.month:02d} @{self.workshop_id} (recorded)"
+
+
+class HistoryMonth(models.Model):
+    """A month of a person's insurance history, as read: the database view `records_history` over every
+    posted list row (its list gives workshop, year and month) that no RecordedMonth overrides, and
+    every RecordedMonth. Read-only: a month comes from posting a list or from a RecordedMonth.
+
+    Why a view and not a copy: a national month posts ~16 M rows; copying each into a history table
+    cost about as much again as writing the row (benchmarks/bench_import.py), doubled the storage, and
+    left two copies to keep in step when a list is corrected. `id` is the list row's id, or minus the
+    RecordedMonth's id."""
+
+    id = models.BigIntegerField(primary_key=True)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.DO_NOTHING, related_name="history", db_constraint=False
+    )
+    workshop = models.ForeignKey(
+        "registry.Workshop", on_delete=models.DO_NOTHING, related_name="history", db_constraint=False
+    )
+    year = models.PositiveSmallIntegerField("سال")
+    month = models.PositiveSmallIntegerField("ماه")
+    days = models.PositiveSmallIntegerField("روز")
+    daily_wage = models.BigIntegerField("دستمزد روزانه")
+    wage = models.BigIntegerField("دستمزد ماهانه")
+    wage_subject = models.BigIntegerField("دستمزد مشمول کسر حق بیمه")
+    job_code = models.CharField("کد شغل", max_length=10, blank=True)
+    hard_job = models.BooleanField("مشاغل سخت و زیان‌آور", default=False)
+    source_list = models.ForeignKey(
+        "contributions.ContributionList",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="history_months",
+        db_constraint=False,
+    )
+    source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "records_history"
+        ordering = ["person_id", "year", "month", "workshop_id"]
+        verbose_name = "ماه سابقه"
+        verbose_name_plural = "ماه‌های سابقه"
+
+    def __str__(self) -> str:
         return f"{self.person_id} {self.year}-{self.month:02d} @{self.workshop_id}"
+
+    @property
+    def recorded_id(self) -> int | None:
+        """The RecordedMonth this month is, if it is one."""
+        return -self.id if self.id < 0 else None
 
 
 class ObjectionKind(models.TextChoices):
@@ -86,8 +142,10 @@ class Objection(models.Model):
     year = models.PositiveSmallIntegerField("سال")
     month = models.PositiveSmallIntegerField("ماه")
     kind = models.CharField("نوع", max_length=7, choices=ObjectionKind.choices)
+    # The recorded month the objection is about or made (an accepted objection's correction of a list
+    # row is a RecordedMonth overriding it); None for a list row not (yet) corrected.
     history_month = models.ForeignKey(
-        HistoryMonth, on_delete=models.SET_NULL, null=True, blank=True, related_name="objections"
+        RecordedMonth, on_delete=models.SET_NULL, null=True, blank=True, related_name="objections"
     )
     claimed_days = models.PositiveSmallIntegerField("روز ادعایی", null=True, blank=True)
     claimed_wage = models.BigIntegerField("دستمزد ادعایی", null=True, blank=True)

@@ -21,7 +21,7 @@ from tamin.audit.services import record, snapshot
 from tamin.core import jalali
 from tamin.core.errors import Conflict, DomainError, Forbidden, NotFound, ProblemList
 from tamin.core.jalali import JalaliMonth
-from tamin.records.models import HistoryMonth, Objection, ObjectionKind, ObjectionStatus
+from tamin.records.models import HistoryMonth, Objection, ObjectionKind, ObjectionStatus, RecordedMonth
 from tamin.registry.models import Person, Workshop
 from tamin.rules.params import value as parameter
 
@@ -175,7 +175,8 @@ def file_objection(
             year=year,
             month=month,
             kind=kind,
-            history_month=existing,
+            # A list row has no RecordedMonth until an accepted objection corrects it.
+            history_month_id=existing.recorded_id if existing is not None else None,
             claimed_days=claimed_days,
             claimed_wage=claimed_wage,
             statement=statement.strip(),
@@ -239,7 +240,7 @@ def _apply(
     wage: int | None,
     wage_subject: int | None,
     job_code: str | None,
-) -> HistoryMonth:
+) -> RecordedMonth:
     assert days is not None and wage_subject is not None  # checked by the caller
     values = {
         "days": days,
@@ -250,13 +251,28 @@ def _apply(
     if job_code is not None:
         values["job_code"] = job_code
     month = obj.history_month
+    if month is None and obj.kind == ObjectionKind.WRONG:
+        month = _override(obj)
     if month is None:
-        month = HistoryMonth.objects.create(
+        month = RecordedMonth.objects.create(
             person_id=obj.person_id, workshop_id=obj.workshop_id, year=obj.year, month=obj.month, **values
         )
         record(actor, "history.add", month, after=snapshot(month) | {"objection": obj.pk})
         return month
-    month = HistoryMonth.objects.select_for_update().get(pk=month.pk)
+    if month.pk is None:  # a list row's first correction: the override starts as the row says
+        before = snapshot(month, values)
+        for name, v in values.items():
+            setattr(month, name, v)
+        month.save()
+        record(
+            actor,
+            "history.correct",
+            month,
+            before=before | {"source_list": month.source_list_id, "source_row": month.source_row},
+            after=snapshot(month, values) | {"objection": obj.pk},
+        )
+        return month
+    month = RecordedMonth.objects.select_for_update().get(pk=month.pk)
     before = snapshot(month, values)
     for name, v in values.items():
         setattr(month, name, v)
@@ -265,6 +281,26 @@ def _apply(
         actor, "history.correct", month, before=before, after=snapshot(month, values) | {"objection": obj.pk}
     )
     return month
+
+
+def _override(obj: Objection) -> RecordedMonth | None:
+    """The RecordedMonth overriding the list row the objection is about: one an earlier objection made,
+    or an unsaved copy of the row as the history shows it; None if the row is gone (its list was
+    corrected since)."""
+    key = {"person_id": obj.person_id, "workshop_id": obj.workshop_id, "year": obj.year, "month": obj.month}
+    made = RecordedMonth.objects.filter(**key, source_list__isnull=False).order_by("id").first()
+    if made is not None:
+        return made
+    row = (
+        HistoryMonth.objects.filter(**key, source_list__isnull=False, id__gt=0)
+        .order_by("source_list_id", "source_row")
+        .first()
+    )  # fmt: skip
+    if row is None:
+        return None
+    fields = ("person_id", "workshop_id", "year", "month", "days", "daily_wage", "wage", "wage_subject",
+              "job_code", "hard_job", "source_list_id", "source_row")  # fmt: skip
+    return RecordedMonth(**{f: getattr(row, f) for f in fields})
 
 
 def get_person_in_scope(actor: Any, national_code: str) -> Person:
