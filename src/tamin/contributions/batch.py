@@ -23,9 +23,10 @@ lists) with the same meaning, set-based:
   `tamin audit verify` checks a batch like any other write;
 * all or nothing: any failure rolls the whole batch back.
 
-Concurrency (PostgreSQL): batches are serialised by an advisory lock; against a concurrent
-`post_list` of a list in the batch, the unique key of ContributionList makes one of the two fail
-whole (the batch can be run again: what got posted is then `unchanged`).
+Concurrency (PostgreSQL): a batch holds an advisory lock (`posting.BATCH_LOCK`) exclusively, and each
+`post_list` holds it shared: batches are serialised, and a single post waits for a batch in progress
+(and a batch for the single posts in progress), so both see what the other posted — a list sent both
+ways is posted once and `unchanged` the second time. SQLite serialises all writers (BEGIN IMMEDIATE).
 
 `import_batch` is `transfer.import_list` for many lists: workshops and persons looked up in bulk,
 lists checked and priced together (`batch_check.check_batch`), unknown persons registered in bulk —
@@ -67,7 +68,6 @@ from tamin.registry.models import Workshop
 
 DEFAULT_BATCH = 5000  # lists per transaction
 _CHUNK = 5000  # ids per IN (...) query
-BATCH_LOCK = 7354003  # advisory lock serialising batches (PostgreSQL)
 
 # Called inside the batch's transaction once rows and history are written, before bills and audit
 # (tests inject a failure here to check that nothing of the batch is left).
@@ -299,7 +299,7 @@ def post_batch(actor: Any, items: Sequence[BatchItem], *, today: dt.date | None 
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_LOCK])
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [posting.BATCH_LOCK])
         plan, db_id = _plan(keys, digests)
         new = [items[i] for i in plan.new]
         list_ids = _reserve_ids(ContributionList, len(new)) if new else np.zeros(0, dtype=np.int64)

@@ -126,11 +126,18 @@ def _require_importer(actor: Any, workshop: Workshop) -> None:
         raise Forbidden("auth.out_of_scope", "این کارگاه در حوزهٔ دسترسی شما نیست.", "DSK_ID")
 
 
+# Advisory lock held exclusively by a batch (batch.post_batch) and shared by each single post: single
+# posts run side by side, but not while a batch decides and writes (PostgreSQL).
+BATCH_LOCK = 7354003
+
+
 def _lock_key(workshop_id: int, year: int, month: int) -> None:
-    # Two imports of lists of the same workshop-month must not both decide "posted": serialise them.
-    # SQLite writers are already serialised (BEGIN IMMEDIATE).
+    # Two imports of lists of the same workshop-month must not both decide "posted": serialise them,
+    # and wait for a batch in progress, which may hold the same key (without this, one of the two
+    # failed on ContributionList's unique key). SQLite writers are already serialised (BEGIN IMMEDIATE).
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [BATCH_LOCK])
             cur.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7354002))",
                 [f"wagelist:{workshop_id}:{year}:{month}"],
