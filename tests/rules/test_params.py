@@ -162,6 +162,7 @@ REFUSALS = [
     ("empty description", param(head="description: ''\n  unit: percent"), "parameter.description"),
     ("no unit", param(head="description: d"), "parameter.unit"),
     ("unknown unit", param(head="description: d\n  unit: toman"), "parameter.unit"),
+    ("flag not 0 or 1", param(head="description: d\n  unit: flag"), "parameter.flag"),
     ("impossible date", param(f"[{entry(**{'from': '1404/07/31'})}]"), "parameter.date"),
     ("unparseable date", param(f"[{entry(**{'from': 'soon'})}]"), "parameter.date"),
     ("gregorian date", param(f"[{entry(**{'from': '2020-01-01'})}]"), "parameter.date"),

@@ -43,8 +43,8 @@ from tamin.core.jalali import InvalidJalaliDate, JalaliMonth, format_jalali, par
 PARAMETER_DIR = Path(__file__).parent / "parameters"
 UNITS = frozenset(
     {"rial", "rial_per_day", "percent", "per_mille_per_day", "ratio", "days", "months", "years", "count",
-     "multiplier"}
-)  # fmt: skip
+     "multiplier", "flag"}
+)  # fmt: skip  # flag: a dated switch, 1 (the rule applies) or 0
 CONFIDENCE = ("legal", "secondary", "unverified")
 
 Number = int | Decimal
@@ -298,6 +298,9 @@ class _FileReader:
             return None
         entries = [self.entry(name, i, raw) for i, raw in enumerate(values, 1)]
         if not ok or any(e is None for e in entries):
+            return None
+        if unit == "flag" and (bad := [e for e in entries if e is not None and e.value not in (0, 1)]):
+            self.problem("parameter.flag", where, f"یک کلید (flag) فقط ۰ یا ۱ است، نه {bad[0].value}", name)
             return None
         dated = self.periods(name, [e for e in entries if e is not None])
         if dated is None:
