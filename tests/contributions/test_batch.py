@@ -506,3 +506,87 @@ def test_content_hashes_are_posting_content_hash():
     as_object.rows = {**as_object.rows, "DSW_FNAME": as_object.rows["DSW_FNAME"].astype(object)}
     lists += [shuffled, as_object, wage_list("1234567890", n=2, start=730_000_000)]
     assert batch.content_hashes(lists) == [posting.content_hash(wl) for wl in lists]
+
+
+def test_audit_afters_are_the_canonical_json_of_what_post_list_records():
+    from types import SimpleNamespace
+
+    from tamin.audit import services as audit
+    from tamin.contributions.models import ROW_PRICE_COLUMNS
+
+    odd = ["01", 'a"b', "c\\d", "۰۲", "{0}", "x\ty\u2028", " 07 "]
+    extra_kinds = [
+        None,
+        {"registered_persons": ["0012345678", 'q"'], "zz": {"b": 1, "a": None}},
+        {"rows": -1},
+    ]
+    items, totals, bills, extras = [], [], [], []
+    for k, list_no in enumerate(odd):
+        wl = wage_list("1234567890", 1404, 1 + k, list_no=list_no, n=1 + k % 3, start=740_000_000 + 10 * k)
+        extra = extra_kinds[k % 3]
+        items.append(
+            batch.BatchItem(wl, None, SimpleNamespace(pk=100 + k), np.zeros(wl.n), extra_audit=extra)
+        )
+        totals.append({"total_days": 30 * k, **{name: 7**k + i for i, name in enumerate(ROW_PRICE_COLUMNS)}})
+        bills.append({
+            "number": f"N-{list_no}", "amount": 10**12 + k, "previous_amount": None, "due_on": "۱۴۰۴/۰۱/۰۱",
+            "due_source": "قانون", "version": 1, "late_list_penalty": k,
+        })  # fmt: skip
+        extras.append(extra)
+    statuses = ["posted", "supplementary", "posted", "posted", "supplementary", "posted", "posted"]
+    digests = [f"{k:064x}" for k in range(len(odd))]
+    got = batch._audit_afters(items, statuses, digests, list(range(len(odd))), totals, bills)
+    for j, it in enumerate(items):
+        month = it.wl.month
+        after = {
+            "workshop": it.workshop.pk, "year": month.year, "month": month.month,
+            "list_no": it.wl.list_no.strip(), "status": statuses[j], "version": 1, "content_hash": digests[j],
+            "rows": it.wl.n, **totals[j], "bill": bills[j], **(extras[j] or {}),
+        }  # fmt: skip
+        assert got[j] == audit._canonical(audit._jsonable(after)), j
+    assert '"list_no":"a\\"b"' in got[1] and '"list_no":"۰۲"' in got[3] and '"rows":-1' in got[2]
+
+
+def test_header_texts_are_the_json_of_the_jsonable_header():
+    headers = [
+        {"DSK_ID": "123", "DSK_NAME": 'کارگاه "نو"\\', "DSK_YY": 4, "DSK_MM": np.int64(1)},
+        {"DSK_ID": "{x}", "DSK_NAME": "a\nb", "DSK_YY": True, "DSK_MM": 2},
+        {"DSK_ID": "9", "DSK_NAME": None, "DSK_YY": 3.5, "DSK_MM": "۱۲"},
+        {"DSK_MM": 1, "DSK_ID": "9", "DSK_YY": 3, "DSK_NAME": "x"},  # other order: another template
+        {"DSK_ID": "only"},
+        {},
+        {"A{": 1, 'B"': "\u2028"},
+    ]
+    want = [json.dumps(posting._jsonable_header(h), ensure_ascii=False) for h in headers]
+    assert batch._header_texts(headers) == want
+
+
+def test_content_hashes_of_odd_fields_and_types_are_posting_content_hash():
+    def variant(change):
+        wl = wage_list("1234567890", n=3, start=731_000_000)
+        wl.rows = {k: v.copy() for k, v in wl.rows.items()}
+        change(wl)
+        return wl
+
+    lists = [
+        variant(lambda wl: wl.header.update({"A{0}": "{}", "B}": 'x"\\', "C": np.int64(5), "D": True})),
+        variant(lambda wl: wl.rows.update(DSW_DD=wl.rows["DSW_DD"].astype(np.int32))),
+        variant(lambda wl: wl.rows.update(DSW_DD=wl.rows["DSW_DD"].astype(">i8"))),
+        variant(lambda wl: wl.rows.update(DSW_DD=wl.rows["DSW_DD"] > 0)),
+        variant(
+            lambda wl: wl.rows.update(
+                DSW_MAH=np.ascontiguousarray(np.stack([wl.rows["DSW_MAH"]] * 2).T)[:, 1]
+            )
+        ),
+        variant(lambda wl: wl.rows.update(DSW_FNAME=np.array(["a\x1fb", "", "۱\u200c۲"]))),
+        variant(lambda wl: setattr(wl, "header", {"DSK_ID": "1234567890"})),
+        variant(lambda wl: setattr(wl, "header", {})),
+        variant(lambda wl: setattr(wl, "rows", {"PER_NATCOD": wl.rows["PER_NATCOD"]})),
+        variant(lambda wl: setattr(wl, "rows", {})),
+        variant(lambda wl: setattr(wl, "rows", {k: v[:0] for k, v in wl.rows.items()})),
+    ]
+    lists.append(variant(lambda wl: wl.rows.update(DSW_DD=wl.rows["DSW_DD"][::-1])))  # a strided view
+    got = batch.content_hashes(lists)
+    assert got == [posting.content_hash(wl) for wl in lists]
+    # The same numbers in another integer type or memory order are the same content.
+    assert got[1] == got[2] == got[4] != got[3]

@@ -38,13 +38,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from tamin.accounts import scope
@@ -69,7 +73,7 @@ from tamin.registry.models import Workshop
 DEFAULT_BATCH = 5000  # lists per transaction
 _CHUNK = 5000  # ids per IN (...) query
 
-# Called inside the batch's transaction once rows and history are written, before bills and audit
+# Called inside the batch's transaction once the rows are written, before bills and audit
 # (tests inject a failure here to check that nothing of the batch is left).
 after_rows_hook: Callable[[list[int]], None] | None = None
 
@@ -111,26 +115,52 @@ def _require_importer_batch(actor: Any, workshop_ids: Sequence[int]) -> None:
     if role not in posting.IMPORTERS or not getattr(actor, "is_active", False):
         raise Forbidden("auth.forbidden", "شما اجازهٔ ثبت لیست بیمه را ندارید.")
     ids = sorted(set(workshop_ids))
-    allowed: set[int] = set()
-    for i in range(0, len(ids), _CHUNK):
-        allowed.update(scope.workshops(actor).filter(pk__in=ids[i : i + _CHUNK]).values_list("pk", flat=True))
+    if not ids:
+        return
+    allowed = set(scope.workshops(actor).filter(_id_in(Workshop, ids)).values_list("pk", flat=True))
     if len(allowed) != len(ids):
         raise Forbidden("auth.out_of_scope", "این کارگاه در حوزهٔ دسترسی شما نیست.", "DSK_ID")
 
 
+def _id_in(model: type, ids: list[int]) -> RawSQL:
+    """`pk__in=ids` as one parameter (the ORM prepares 5,000 ids value by value, which cost more than
+    the query), probed in the primary key as posting.check_persons does."""
+    text = ",".join(map(str, ids))
+    qn = connection.ops.quote_name
+    pk = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{pk} = ANY(%s::bigint[])", ["{" + text + "}"], output_field=BooleanField())
+    return RawSQL(
+        f"{pk} IN (SELECT value FROM json_each(%s))", ["[" + text + "]"], output_field=BooleanField()
+    )
+
+
 def _existing(keys: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, int, str, str]]:
     """(id, workshop, year, month, list_no, content_hash) of every list of the keys' workshop-months."""
+    if not keys:
+        return []
     wsm = {k[:3] for k in keys}
     workshops = sorted({k[0] for k in keys})
     years = sorted({k[1] for k in keys})
     months = sorted({k[2] for k in keys})
-    out = []
-    for i in range(0, len(workshops), _CHUNK):
-        rows = ContributionList.objects.filter(
-            workshop_id__in=workshops[i : i + _CHUNK], year__in=years, month__in=months
-        ).values_list("id", "workshop_id", "year", "month", "list_no", "content_hash")
-        out.extend(r for r in rows if r[1:4] in wsm)
-    return out
+    table = connection.ops.quote_name(ContributionList._meta.db_table)
+    # The workshops as one array parameter probed in the key's index (an IN subquery of unnest was
+    # planned as a scan re-reading the array for every list of the table: seconds per batch).
+    if connection.vendor == "postgresql":
+        where = "workshop_id = ANY(%s::bigint[])"
+        listed = "{" + ",".join(map(str, workshops)) + "}"
+    else:
+        where = "workshop_id IN (SELECT value FROM json_each(%s))"
+        listed = json.dumps(workshops)
+    in_years, in_months = (", ".join(str(int(x)) for x in v) for v in (years, months))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, workshop_id, year, month, list_no, content_hash FROM {table}"
+            f" WHERE {where} AND year IN ({in_years}) AND month IN ({in_months})",
+            [listed],
+        )
+        rows = cur.fetchall()
+    return [tuple(r) for r in rows if tuple(r[1:4]) in wsm]
 
 
 def _plan(
@@ -206,6 +236,39 @@ def _canonical(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
+_ENCODE_STR = json.encoder.encode_basestring  # what both encoders above write for a str (no ASCII escaping)
+
+
+def _json_texts(values: list[Any], encode: Callable[[Any], str]) -> list[str]:
+    """`encode(v)` for every value: a column of exact ints, of strs or of Nones (what the batch's
+    documents hold) is turned into JSON text in C, as the encoders write them; anything else by
+    `encode` itself."""
+    kinds = set(map(type, values))
+    if kinds <= {int}:
+        return list(map(int.__repr__, values))
+    if kinds <= {str}:
+        return list(map(_ENCODE_STR, values))
+    if kinds <= {type(None)}:
+        return ["null"] * len(values)
+    return list(map(encode, values))
+
+
+def _object_parts(keys: Sequence[str], item: str, sep: str) -> list[str]:
+    """A JSON object's text around its values (one more part than keys), for `_fill`."""
+    names = [_ENCODE_STR(k) + item for k in keys]
+    return ["{" + names[0], *(sep + name for name in names[1:]), "}"] if names else ["{}"]
+
+
+def _fill(parts: list[str], columns: Sequence[list[str]], n: int) -> list[str]:
+    """parts[0] + columns[0][i] + parts[1] + … + parts[-1] for i < n, joined in C (`str.format` parses
+    its template again at every call: 5 µs for a header)."""
+    pieces: list[Any] = []
+    for part, column in zip(parts, columns, strict=False):
+        pieces += [itertools.repeat(part, n), column]
+    pieces.append(itertools.repeat(parts[-1], n))
+    return list(map("".join, zip(*pieces, strict=False)))
+
+
 def _insert(model: type, cols: dict[str, np.ndarray]) -> None:
     """bulk_insert (columns by database name), with the model's default for every column not given
     (Django defaults live in Python, not in the table, so a bare INSERT would leave them NULL)."""
@@ -234,46 +297,50 @@ def _month(wl: WageList) -> JalaliMonth:
 
 
 def content_hashes(wls: Sequence[WageList]) -> list[str]:
-    """posting.content_hash of every list, byte for byte, from the batch's columns: lists with the same
-    columns are hashed from one conversion of each column (int64 bytes, one `tolist` of the text),
-    so the per-list work is slicing and one SHA-256 instead of ~30 conversions. (Cutting every list's
-    piece of a column in one comprehension, or encoding each value once and cutting the lists' bytes at
-    offsets, were measured slower: most lists have 1–5 rows.)"""
+    """posting.content_hash of every list, byte for byte. Lists with the same fields as held (lists
+    read by one reader) share the work that depends on the fields only: the sorted order, the labels,
+    each column's conversion; the headers' texts are made field by field; each list's bytes are then
+    made by C-level calls over its columns (`map`, `zip`, `bytes.join`), no Python per column. The
+    columns are read list by list: concatenating a batch's columns first (one array per list and
+    column, scattered in memory) cost more than the hashing itself."""
     out: list[str] = [""] * len(wls)
-    # Grouped by the columns' names and types and the header's fields as the lists hold them (lists read
-    # by one reader share them), sorted once per group rather than once per list.
     groups: dict[tuple[Any, ...], list[int]] = {}
+    dtype_of = operator.attrgetter("dtype")
     for i, wl in enumerate(wls):
-        key = (tuple(wl.rows), tuple([c.dtype for c in wl.rows.values()]), tuple(wl.header))
+        key = (tuple(wl.rows), tuple(map(dtype_of, wl.rows.values())), tuple(wl.header))
         groups.setdefault(key, []).append(i)
+    sha, call, join, chained = hashlib.sha256, operator.call, b"".join, itertools.chain.from_iterable
     for (names, dtypes, header_names), members in groups.items():
         kinds = dict(zip(names, dtypes, strict=True))
-        sig = tuple((name, kinds[name].kind in "iub") for name in sorted(names))
-        header_order = sorted(header_names)
-        sizes = [len(wls[i].rows[sig[0][0]]) if sig else 0 for i in members]
-        bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
-        columns: list[tuple[bytes, Any]] = []
-        for name, numeric in sig:
-            col = np.concatenate([wls[i].rows[name] for i in members])
-            if numeric:
-                columns.append(
-                    (name.encode() + b"\x1d", memoryview(np.ascontiguousarray(col, dtype=np.int64).tobytes()))
-                )
-            else:
-                columns.append((name.encode() + b"\x1d", col.tolist()))
-        for j, i in enumerate(members):
-            a, b = bounds[j], bounds[j + 1]
-            header = wls[i].header
-            parts = [f"{name}={header[name]}\x1e" for name in header_order]
-            data = ["".join(parts).encode()]
-            for label, col in columns:
-                data.append(label)
-                if isinstance(col, memoryview):
-                    data.append(col[a * 8 : b * 8])
-                else:
-                    data.append("\x1f".join(col[a:b]).encode())
-            out[i] = hashlib.sha256(b"".join(data)).hexdigest()
+        order = sorted(names)
+        labels = [name.encode() + b"\x1d" for name in order]
+        convert = [_column_bytes(kinds[name]) for name in order]
+        fields = sorted(header_names)
+        # f"{value}" is format(value): each field's values formatted together, the texts joined in C.
+        parts = [f"{fields[0]}=", *(f"\x1e{name}=" for name in fields[1:]), "\x1e"] if fields else [""]
+        values = zip(*map(_getter(fields), [wls[i].header for i in members]), strict=True)
+        heads = _fill(parts, [list(map(format, column)) for column in values], len(members))
+        columns_of = _getter(order)
+        for i, head in zip(members, heads, strict=True):
+            data = join(chained(zip(labels, map(call, convert, columns_of(wls[i].rows)), strict=True)))
+            out[i] = sha(head.encode() + data).hexdigest()
     return out
+
+
+def _getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of `keys`, as a tuple, in C (itemgetter of one key gives the value, not a tuple)."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    return lambda d: tuple(d[k] for k in keys)
+
+
+def _column_bytes(dtype: np.dtype) -> Callable[[np.ndarray], bytes]:
+    """What posting.content_hash hashes for a column of this type."""
+    if dtype == np.int64:
+        return np.ndarray.tobytes  # C order, as ascontiguousarray gives it
+    if dtype.kind in "iub":
+        return lambda col: np.ascontiguousarray(col, dtype=np.int64).tobytes()
+    return lambda col: "\x1f".join(col.tolist()).encode()
 
 
 def _concat(items: Sequence[BatchItem], name: str) -> np.ndarray:
@@ -392,7 +459,7 @@ def _write_lists(
         "version": np.ones(n, dtype=np.int64),
         "content_hash": np.array([digests[i] for i in index], dtype=str),
         "rows": np.array([it.wl.n for it in new], dtype=np.int64),
-        "header": np.array([_json(posting._jsonable_header(it.wl.header)) for it in new], dtype=str),
+        "header": np.array(_header_texts([it.wl.header for it in new]), dtype=str),
         "layout": np.array([it.wl.wor.layout for it in new], dtype=str),
         "source": np.array([f"{it.wl.kar.name} {it.wl.wor.name}"[:300] for it in new], dtype=str),
         "posted_at": np.full(n, _stamp(now)),
@@ -406,6 +473,34 @@ def _write_lists(
     if getattr(actor, "pk", None) is not None:
         cols["posted_by_id"] = np.full(n, actor.pk, dtype=np.int64)
     _insert(ContributionList, cols)
+
+
+def _header_texts(headers: list[dict[str, Any]]) -> list[str]:
+    """`_json(posting._jsonable_header(h))` of every header, text for text: headers with the same
+    fields (lists read by one reader) filled into one template, each field's values encoded together."""
+    out = [""] * len(headers)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for j, h in enumerate(headers):
+        groups.setdefault(tuple(h), []).append(j)
+    for keys, members in groups.items():
+        if len(keys) < 2 or not all(type(k) is str for k in keys):
+            for j in members:
+                out[j] = _json(posting._jsonable_header(headers[j]))
+            continue
+        rows = list(map(operator.itemgetter(*keys), [headers[j] for j in members]))
+        texts = [_header_value_texts(list(values)) for values in zip(*rows, strict=True)]
+        for j, text in zip(members, _fill(_object_parts(keys, ": ", ", "), texts, len(members)), strict=True):
+            out[j] = text
+    return out
+
+
+def _header_value_texts(values: list[Any]) -> list[str]:
+    kinds = set(map(type, values))
+    if kinds <= {int}:
+        return list(map(int.__repr__, values))
+    if kinds <= {str}:
+        return list(map(_ENCODE_STR, values))
+    return [_json(posting._jsonable_header({"": v})[""]) for v in values]
 
 
 def _write_rows(new: list[BatchItem], ids: np.ndarray) -> None:
@@ -441,50 +536,50 @@ def _write_bills(
     new: list[BatchItem], ids: np.ndarray, totals: list[dict[str, int]], today: dt.date, now: dt.datetime
 ) -> list[dict[str, Any]]:
     """The bills (billing.issue_or_adjust for a new list), and each as posting.bill_dict says it."""
-    due_cache: dict[tuple[Any, bool], tuple[dt.date, str, str]] = {}
-    out: list[dict[str, Any]] = []
-    numbers, dues, sources = [], [], []
-    for it, t in zip(new, totals, strict=True):
-        month, small = _month(it.wl), bool(it.workshop.small_workshop_exempt)
-        if (month, small) not in due_cache:
-            due, source = billing.due_date(month, small_workshop_exempt=small)
-            due_cache[(month, small)] = (due, source, jalali.format_jalali(due))
-        due, source, due_text = due_cache[(month, small)]
-        number = f"{it.workshop.code}-{month.year:04d}{month.month:02d}-{it.wl.list_no.strip()}"
-        amount = t["insured_share"] + t["employer_share"] + t["unemployment_share"] + t["hard_job_share"]
-        numbers.append(number)
-        dues.append(due.isoformat())
-        sources.append(source)
-        out.append({
-            "number": number, "insured_share": t["insured_share"], "employer_share": t["employer_share"],
-            "unemployment_share": t["unemployment_share"], "hard_job_share": t["hard_job_share"],
-            "state_share": t["state_share"], "amount": amount, "previous_amount": None,
-            "difference": amount, "version": 1, "due_on": due_text, "due_source": source,
-        })  # fmt: skip
     n = len(new)
+    months = [_month(it.wl) for it in new]
+    terms = list(zip(months, [bool(it.workshop.small_workshop_exempt) for it in new], strict=True))
+    due_of: dict[tuple[JalaliMonth, bool], tuple[str, str, str]] = {}
+    for month, small in set(terms):
+        due, source = billing.due_date(month, small_workshop_exempt=small)
+        due_of[(month, small)] = (due.isoformat(), source, jalali.format_jalali(due))
+    dues, sources, due_texts = (list(x) for x in zip(*map(due_of.__getitem__, terms), strict=True))
+    numbers = [
+        f"{it.workshop.code}-{m.year:04d}{m.month:02d}-{it.wl.list_no.strip()}"
+        for it, m in zip(new, months, strict=True)
+    ]
+    shares = {
+        name: [t[name] for t in totals]
+        for name in ("insured_share", "employer_share", "unemployment_share", "hard_job_share", "state_share")
+    }
+    # Python ints, as issue_or_adjust adds them (an int64 sum would wrap silently, not fail).
+    amounts = list(map(sum, zip(*(shares[k] for k in list(shares)[:4]), strict=True)))
     cols: dict[str, np.ndarray] = {
         "contribution_list_id": ids,
         "workshop_id": np.array([it.workshop.pk for it in new], dtype=np.int64),
         "number": np.array(numbers, dtype=str),
-        "year": np.array([_month(it.wl).year for it in new], dtype=np.int64),
-        "month": np.array([_month(it.wl).month for it in new], dtype=np.int64),
+        "year": np.array([m.year for m in months], dtype=np.int64),
+        "month": np.array([m.month for m in months], dtype=np.int64),
     }
-    for name in (
-        "insured_share",
-        "employer_share",
-        "unemployment_share",
-        "hard_job_share",
-        "state_share",
-        "amount",
-    ):
-        cols[name] = np.array([b[name] for b in out], dtype=np.int64)
+    for name, values in (*shares.items(), ("amount", amounts)):
+        cols[name] = np.array(values, dtype=np.int64)
     # The list is first sent today: late-list penalty as billing.issue_or_adjust fixes it, one pass.
     late_list = billing.late_list_penalty(
         cols["amount"], np.array(dues, dtype="datetime64[D]"), np.full(n, np.datetime64(today, "D"))
     )
     today_text = jalali.format_jalali(today)
-    for b, penalty in zip(out, late_list.tolist(), strict=True):
-        b |= {"first_submitted_on": today_text, "late_list_penalty": penalty}
+    out = [
+        {
+            "number": number, "insured_share": insured, "employer_share": employer,
+            "unemployment_share": unemployment, "hard_job_share": hard, "state_share": state,
+            "amount": amount, "previous_amount": None, "difference": amount, "version": 1,
+            "due_on": due_text, "due_source": source, "first_submitted_on": today_text,
+            "late_list_penalty": penalty,
+        }
+        for number, insured, employer, unemployment, hard, state, amount, due_text, source, penalty in zip(
+            numbers, *shares.values(), amounts, due_texts, sources, late_list.tolist(), strict=True
+        )
+    ]  # fmt: skip
     cols |= {
         "version": np.ones(n, dtype=np.int64),
         "issued_on": np.full(n, today.isoformat()),
@@ -495,6 +590,49 @@ def _write_bills(
         "updated_at": np.full(n, _stamp(now)),
     }
     _insert(Bill, cols)
+    return out
+
+
+def _audit_afters(
+    new: list[BatchItem],
+    statuses: list[str],
+    digests: list[str],
+    index: list[int],
+    totals: list[dict[str, int]],
+    bills: list[dict[str, Any]],
+) -> list[str]:
+    """`_canonical` of each entry's `after` (what post_list records for a new list), filled into one
+    template of the sorted keys rather than encoded dict by dict; a list with extra_audit, or totals or
+    a bill of other keys, is encoded whole."""
+    n = len(new)
+    if n == 0:
+        return []
+    values: dict[str, list[Any]] = {
+        "workshop": [it.workshop.pk for it in new],
+        "year": [_month(it.wl).year for it in new],
+        "month": [_month(it.wl).month for it in new],
+        "list_no": [it.wl.list_no.strip() for it in new],
+        "status": list(statuses),
+        "version": [1] * n,
+        "content_hash": [digests[i] for i in index],
+        "rows": [it.wl.n for it in new],
+    }
+    total_keys, bill_keys = tuple(totals[0]), tuple(sorted(bills[0]))
+    for name in total_keys:
+        values[name] = [t[name] for t in totals]
+    top = sorted([*values, "bill"])
+    at = top.index("bill")
+    parts, bill = _object_parts(top, ":", ","), _object_parts(bill_keys, ":", ",")
+    # The bill's object in place of its value: its parts joined to those around it.
+    parts[at : at + 2] = [parts[at] + bill[0], *bill[1:-1], bill[-1] + parts[at + 1]]
+    texts = [_json_texts(values[k], _canonical) for k in top if k != "bill"]
+    texts[at:at] = [_json_texts([b[k] for b in bills], _canonical) for k in bill_keys]
+    out = _fill(parts, texts, n)
+    total_set, bill_set = set(total_keys), set(bill_keys)
+    for j, it in enumerate(new):
+        if it.extra_audit or totals[j].keys() != total_set or bills[j].keys() != bill_set:
+            after = {k: v[j] for k, v in values.items()} | {"bill": bills[j], **(it.extra_audit or {})}
+            out[j] = _canonical(after)
     return out
 
 
@@ -523,32 +661,23 @@ def _write_audit(
     head = _canonical([audit._timestamp(now), actor_id, actor_name])[1:-1]
     n = len(new)
     seqs = np.arange(seq, seq + n, dtype=np.int64)
-    actions, afters, prevs, hashes = [], [], [], []
-    # The parts that are the same for many entries are put in canonical form once; a list id and a
-    # hash (digits, hex) are JSON strings by quoting alone.
-    actions_text = {s: _canonical(f"wagelist.{s}") for s in set(statuses)}
-    type_text = _canonical(object_type)
-    id_texts = ids.astype(str).tolist()
-    for j, it in enumerate(new):
-        wl = it.wl
-        after = {
-            "workshop": it.workshop.pk, "year": _month(wl).year, "month": _month(wl).month,
-            "list_no": wl.list_no.strip(), "status": statuses[j], "version": 1,
-            "content_hash": digests[index[j]], "rows": wl.n, **totals[j], "bill": bills[j],
-            **(it.extra_audit or {}),
-        }  # fmt: skip
-        after_text = _canonical(after)
-        action = f"wagelist.{statuses[j]}"
-        body = (
-            f'[{seq + j},{head},{actions_text[statuses[j]]},{type_text},"{id_texts[j]}",null,{after_text},'
-            f'"{prev}"]'
-        )
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        actions.append(action)
-        afters.append(after_text)
+    actions = [f"wagelist.{s}" for s in statuses]
+    afters = _audit_afters(new, statuses, digests, index, totals, bills)
+    # Each entry's text up to its previous hash (the part that does not depend on the chain), then the
+    # chain itself: the only per-entry Python left is one SHA-256.
+    columns = [
+        list(map(str, seqs.tolist())),
+        _json_texts(actions, _canonical),
+        list(map(str, ids.tolist())),
+        afters,
+    ]
+    bodies = _fill(["[", f",{head},", f',{_canonical(object_type)},"', '",null,', ',"'], columns, n)
+    prevs, hashes = [], []
+    sha = hashlib.sha256
+    for body in bodies:
         prevs.append(prev)
-        hashes.append(digest)
-        prev = digest
+        prev = sha(f'{body}{prev}"]'.encode()).hexdigest()
+        hashes.append(prev)
     cols: dict[str, np.ndarray] = {
         "seq": seqs,
         "at": np.full(n, _stamp(now)),
