@@ -44,7 +44,9 @@ def _sqlite(path: Path) -> dict[str, object]:
         # WAL lets the portal read while a batch writes; IMMEDIATE avoids upgrade deadlocks.
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            # 64 MiB of page cache (the default is 2 MiB): a batch's index inserts stay in memory.
+            " PRAGMA cache_size=-65536;",
         },
         "TEST": {"NAME": None},
     }

@@ -18,8 +18,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def reference(transactional_db):
+    """The reference data, which an earlier transactional test's flush may have taken."""
+    from django.apps import apps
+
+    from tamin.registry import reference
+    from tamin.registry.models import Branch
+
+    if not Branch.objects.exists():
+        reference.load(apps)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_single_post_waits_for_the_batch_in_progress(world, monkeypatch):
+def test_single_post_waits_for_the_batch_in_progress(reference, world, monkeypatch):
     wl = wage_list(world.workshop_a.code, n=3)
     price = priced(wl)
     ids = person_ids(wl.rows["PER_NATCOD"].tolist())

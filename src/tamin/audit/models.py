@@ -24,7 +24,9 @@ class AuditEntry(models.Model):
     before = models.JSONField("پیش از", null=True)
     after = models.JSONField("پس از", null=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not indexed: nothing looks an entry up by its hash (the chain is walked by seq, which is unique),
+    # and a month's imports write ~100,000 entries whose random hashes each cost two index inserts.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]

@@ -53,7 +53,10 @@ class ContributionList(models.Model):
     """One wage list (لیست بیمه) as posted. A corrected list (اصلاحی) replaces it in place: same key,
     `version` + 1, new rows; a supplementary list (مکمل) is another list number for the same month."""
 
-    workshop = models.ForeignKey("registry.Workshop", on_delete=models.PROTECT, related_name="lists")
+    # Indexed by the list key (workshop, year, month, list_no), which serves look-ups by workshop.
+    workshop = models.ForeignKey(
+        "registry.Workshop", on_delete=models.PROTECT, related_name="lists", db_index=False
+    )
     year = models.PositiveSmallIntegerField("سال")
     month = models.PositiveSmallIntegerField("ماه")
     list_no = models.CharField("شماره لیست", max_length=12)
@@ -224,8 +227,11 @@ class Bill(models.Model):
     the amount it replaced, so it shows the difference; the audit trail keeps every earlier version."""
 
     contribution_list = models.OneToOneField(ContributionList, on_delete=models.PROTECT, related_name="bill")
-    workshop = models.ForeignKey("registry.Workshop", on_delete=models.PROTECT, related_name="bills")
-    number = models.CharField("شماره", max_length=40, unique=True)
+    # Indexed by (workshop, due_on), which serves look-ups by workshop.
+    workshop = models.ForeignKey(
+        "registry.Workshop", on_delete=models.PROTECT, related_name="bills", db_index=False
+    )
+    number = models.CharField("شماره", max_length=40)  # unique (Meta): no pattern index on PostgreSQL
     year = models.PositiveSmallIntegerField("سال")
     month = models.PositiveSmallIntegerField("ماه")
     insured_share = models.BigIntegerField("سهم بیمه‌شده")
@@ -252,6 +258,7 @@ class Bill(models.Model):
         verbose_name = "برگ پرداخت"
         verbose_name_plural = "برگ‌های پرداخت"
         indexes = [models.Index(fields=["workshop", "due_on"])]
+        constraints = [models.UniqueConstraint(fields=["number"], name="bill_number_unique")]
 
     def __str__(self) -> str:
         return self.number
