@@ -297,33 +297,34 @@ def _month(wl: WageList) -> JalaliMonth:
 
 
 def content_hashes(wls: Sequence[WageList]) -> list[str]:
-    """posting.content_hash of every list, byte for byte. Lists with the same fields as held (lists
-    read by one reader) share the work that depends on the fields only: the sorted order, the labels,
-    each column's conversion; the headers' texts are made field by field; each list's bytes are then
-    made by C-level calls over its columns (`map`, `zip`, `bytes.join`), no Python per column. The
-    columns are read list by list: concatenating a batch's columns first (one array per list and
-    column, scattered in memory) cost more than the hashing itself."""
+    """posting.content_hash of every list, byte for byte. Lists whose fields convert alike (lists read
+    by one reader, whatever the widths of their text columns) share the work that depends on the
+    fields only: the sorted order, the labels, each column's conversion, the header's template; each
+    list's bytes are then made by C-level calls over its columns (`map`, `zip`, `bytes.join`), no
+    Python per column. The columns are read list by list: a list's arrays are scattered in memory, and
+    reading them column by column (to concatenate or convert a batch's column at once) reads every
+    array from memory twice, which cost more than the conversions it saved."""
     out: list[str] = [""] * len(wls)
-    groups: dict[tuple[Any, ...], list[int]] = {}
+    exact: dict[tuple[Any, ...], list[int]] = {}
     dtype_of = operator.attrgetter("dtype")
     for i, wl in enumerate(wls):
         key = (tuple(wl.rows), tuple(map(dtype_of, wl.rows.values())), tuple(wl.header))
-        groups.setdefault(key, []).append(i)
+        exact.setdefault(key, []).append(i)
+    # The reader sizes a text column to its longest value: one group per layout, not per width.
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for (names, dtypes, header_names), members in exact.items():
+        groups.setdefault((names, tuple(map(_conversion, dtypes)), header_names), []).extend(members)
     sha, call, join, chained = hashlib.sha256, operator.call, b"".join, itertools.chain.from_iterable
-    for (names, dtypes, header_names), members in groups.items():
-        kinds = dict(zip(names, dtypes, strict=True))
+    for (names, conversions, header_names), members in groups.items():
+        convert_of = dict(zip(names, conversions, strict=True))
         order = sorted(names)
         labels = [name.encode() + b"\x1d" for name in order]
-        convert = [_column_bytes(kinds[name]) for name in order]
-        fields = sorted(header_names)
-        # f"{value}" is format(value): each field's values formatted together, the texts joined in C.
-        parts = [f"{fields[0]}=", *(f"\x1e{name}=" for name in fields[1:]), "\x1e"] if fields else [""]
-        values = zip(*map(_getter(fields), [wls[i].header for i in members]), strict=True)
-        heads = _fill(parts, [list(map(format, column)) for column in values], len(members))
+        convert = [convert_of[name] for name in order]
+        heads = _hash_heads([wls[i].header for i in members], sorted(header_names))
         columns_of = _getter(order)
         for i, head in zip(members, heads, strict=True):
             data = join(chained(zip(labels, map(call, convert, columns_of(wls[i].rows)), strict=True)))
-            out[i] = sha(head.encode() + data).hexdigest()
+            out[i] = sha(head + data).hexdigest()
     return out
 
 
@@ -334,13 +335,37 @@ def _getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     return lambda d: tuple(d[k] for k in keys)
 
 
-def _column_bytes(dtype: np.dtype) -> Callable[[np.ndarray], bytes]:
-    """What posting.content_hash hashes for a column of this type."""
+def _int64_bytes(col: np.ndarray) -> bytes:
+    return np.ascontiguousarray(col, dtype=np.int64).tobytes()
+
+
+def _text_bytes(col: np.ndarray) -> bytes:
+    return "\x1f".join(col.tolist()).encode()
+
+
+def _conversion(dtype: np.dtype) -> Callable[[np.ndarray], bytes]:
+    """What posting.content_hash hashes for a column of this type (the same function for every width
+    of a text type, so that lists differing only in widths are one group)."""
     if dtype == np.int64:
         return np.ndarray.tobytes  # C order, as ascontiguousarray gives it
     if dtype.kind in "iub":
-        return lambda col: np.ascontiguousarray(col, dtype=np.int64).tobytes()
-    return lambda col: "\x1f".join(col.tolist()).encode()
+        return _int64_bytes
+    return _text_bytes
+
+
+_PLAIN_HEADER = frozenset({str, int, bool})  # types whose f"{value}" is "%s" % value
+
+
+def _hash_heads(headers: list[dict[str, Any]], fields: list[str]) -> list[bytes]:
+    """Each header's `name=value\x1e` in `fields` order, encoded. `%` formats a whole header in one
+    C call; it is str(value), so it is used only when every value is of a type whose format() is str()."""
+    parts = [f"{fields[0]}=", *(f"\x1e{name}=" for name in fields[1:]), "\x1e"] if fields else [""]
+    values = list(map(_getter(fields), headers))
+    if set(map(type, itertools.chain.from_iterable(values))) <= _PLAIN_HEADER:
+        template = "%s".join(part.replace("%", "%%") for part in parts)
+        return list(map(str.encode, map(template.__mod__, values)))
+    texts = _fill(parts, [list(map(format, column)) for column in zip(*values, strict=True)], len(headers))
+    return list(map(str.encode, texts))
 
 
 def _concat(items: Sequence[BatchItem], name: str) -> np.ndarray:
