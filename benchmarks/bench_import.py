@@ -100,6 +100,9 @@ def build_lists(n_lists: int, seed: int):
     total = int(sizes.sum())
     big = synthetic_list(total, seed=seed, yy=3, mm=9)
     big.rows["PER_NATCOD"] = with_check_digits(np.arange(100_100_100, 100_100_100 + total))
+    # One insurance number per worker (the generator draws them at random: in a list of thousands, two
+    # workers would now and then share one, which the check rightly rejects).
+    big.rows["DSW_ID1"] = np.arange(20_000_000, 20_000_000 + total).astype(str)
     branches = list(Branch.objects.order_by("code").values_list("code", flat=True))
     i = np.arange(n_lists)
     nb = len(branches)
