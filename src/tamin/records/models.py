@@ -12,7 +12,25 @@ from django.db import models
 from django.db.models import Q
 
 
-class RecordedMonth(models.Model):
+class MonthValues(models.Model):
+    """What a history month says, whether a list row gave it or it was recorded."""
+
+    year = models.PositiveSmallIntegerField("سال")
+    month = models.PositiveSmallIntegerField("ماه")
+    days = models.PositiveSmallIntegerField("روز")
+    daily_wage = models.BigIntegerField("دستمزد روزانه")
+    wage = models.BigIntegerField("دستمزد ماهانه")
+    wage_subject = models.BigIntegerField("دستمزد مشمول کسر حق بیمه")
+    job_code = models.CharField("کد شغل", max_length=10, blank=True)
+    hard_job = models.BooleanField("مشاغل سخت و زیان‌آور", default=False)
+    source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["person_id", "year", "month", "workshop_id"]
+
+
+class RecordedMonth(MonthValues):
     """A history month that is not simply a posted list row: migrated legacy months, a month added by
     an accepted "missing" objection (no source list), or a list row corrected by an accepted "wrong"
     objection (`source_list` + `source_row` name the row it overrides)."""
@@ -33,14 +51,6 @@ class RecordedMonth(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    year = models.PositiveSmallIntegerField("سال")
-    month = models.PositiveSmallIntegerField("ماه")
-    days = models.PositiveSmallIntegerField("روز")
-    daily_wage = models.BigIntegerField("دستمزد روزانه")
-    wage = models.BigIntegerField("دستمزد ماهانه")
-    wage_subject = models.BigIntegerField("دستمزد مشمول کسر حق بیمه")
-    job_code = models.CharField("کد شغل", max_length=10, blank=True)
-    hard_job = models.BooleanField("مشاغل سخت و زیان‌آور", default=False)
     source_list = models.ForeignKey(
         "contributions.ContributionList",
         on_delete=models.PROTECT,
@@ -50,10 +60,8 @@ class RecordedMonth(models.Model):
         db_constraint=False,
         db_index=False,  # the (source_list, source_row) constraint's index
     )
-    source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
 
-    class Meta:
-        ordering = ["person_id", "year", "month", "workshop_id"]
+    class Meta(MonthValues.Meta):
         verbose_name = "ماه سابقهٔ ثبت‌شده"
         verbose_name_plural = "ماه‌های سابقهٔ ثبت‌شده"
         indexes = [models.Index(fields=["person", "year", "month"], name="records_his_person__a2abb0_idx")]
@@ -72,7 +80,7 @@ class RecordedMonth(models.Model):
         return f"{self.person_id} {self.year}-{self.month:02d} @{self.workshop_id} (recorded)"
 
 
-class HistoryMonth(models.Model):
+class HistoryMonth(MonthValues):
     """A month of a person's insurance history, as read: the database view `records_history` over every
     posted list row (its list gives workshop, year and month) that no RecordedMonth overrides, and
     every RecordedMonth. Read-only: a month comes from posting a list or from a RecordedMonth.
@@ -89,14 +97,6 @@ class HistoryMonth(models.Model):
     workshop = models.ForeignKey(
         "registry.Workshop", on_delete=models.DO_NOTHING, related_name="history", db_constraint=False
     )
-    year = models.PositiveSmallIntegerField("سال")
-    month = models.PositiveSmallIntegerField("ماه")
-    days = models.PositiveSmallIntegerField("روز")
-    daily_wage = models.BigIntegerField("دستمزد روزانه")
-    wage = models.BigIntegerField("دستمزد ماهانه")
-    wage_subject = models.BigIntegerField("دستمزد مشمول کسر حق بیمه")
-    job_code = models.CharField("کد شغل", max_length=10, blank=True)
-    hard_job = models.BooleanField("مشاغل سخت و زیان‌آور", default=False)
     source_list = models.ForeignKey(
         "contributions.ContributionList",
         on_delete=models.DO_NOTHING,
@@ -105,12 +105,10 @@ class HistoryMonth(models.Model):
         related_name="history_months",
         db_constraint=False,
     )
-    source_row = models.PositiveIntegerField("ردیف لیست", null=True, blank=True)
 
-    class Meta:
+    class Meta(MonthValues.Meta):
         managed = False
         db_table = "records_history"
-        ordering = ["person_id", "year", "month", "workshop_id"]
         verbose_name = "ماه سابقه"
         verbose_name_plural = "ماه‌های سابقه"
 
