@@ -88,7 +88,8 @@ class HistoryMonth(MonthValues):
     Why a view and not a copy: a national month posts ~16 M rows; copying each into a history table
     cost about as much again as writing the row (benchmarks/bench_import.py), doubled the storage, and
     left two copies to keep in step when a list is corrected. `id` is the list row's id, or minus the
-    RecordedMonth's id."""
+    RecordedMonth's id. A migration altering a table the view reads wraps its operations in
+    `history_view.around_view` (SQLite cannot rebuild a table a view reads)."""
 
     id = models.BigIntegerField(primary_key=True)
     person = models.ForeignKey(

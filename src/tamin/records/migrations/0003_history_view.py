@@ -4,6 +4,8 @@ months that are not a list row as posted (RecordedMonth); `records_history` read
 import django.db.models.deletion
 from django.db import migrations, models
 
+# The definition as this migration created it (tamin.records.history_view.CREATE holds the current one,
+# for later migrations that must drop and re-create the view around a table rebuild).
 VIEW = """
 CREATE VIEW records_history AS
 SELECT r.id AS id, r.person_id AS person_id, c.workshop_id AS workshop_id, c.year AS year,
@@ -37,7 +39,9 @@ CLEANUP = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contributions", "0005_list_row_person_index"),
+        # After every migration of these apps written before the view: on SQLite a table rebuild
+        # (AlterField) of a table the view reads fails while the view exists (see history_view.py).
+        ("contributions", "0006_write_path_indexes"),
         ("records", "0002_bulk_write"),
         ("registry", "0003_contribution_facts"),
     ]
