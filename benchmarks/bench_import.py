@@ -15,9 +15,9 @@ Measured, per database, in one run:
 * check + price: `batch_check.check_batch` over every list (and `check_list` one by one on a sample,
   compared list by list with the batch's results, for the speed-up);
 * import: `batch.import_batch` (what `tamin wagelist import DIR` runs for many lists) in transactions
-  of --batch lists: workshops and persons looked up, lists checked and priced, rows, history months,
-  bills and one audit entry per list written; "write" is the part inside `batch.post_batch`, and
-  "the lists' own write" is that without the employments it opens or closes
+  of --batch lists: workshops and persons looked up, lists checked and priced, rows (the history
+  view reads them), bills and one audit entry per list written; "write" is the part inside
+  `batch.post_batch`, and "the lists' own write" is that without the employments it opens or closes
   (`employments.sync_from_lists`, another table's write, timed apart);
 * the baseline: the same rows written into an equivalent bare table (ListRow's columns, no keys,
   constraints or indexes) with one plain COPY (PostgreSQL) or one executemany (SQLite), before and

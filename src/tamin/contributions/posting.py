@@ -293,8 +293,8 @@ def _basis_ids(bodies: Mapping[str, dict[str, Any]]) -> dict[str, int]:
 
 def check_persons(person_ids: np.ndarray) -> None:
     """Refuse (IntegrityError, nothing written) rows naming a person who is not in the registry: the
-    check ListRow's and HistoryMonth's person foreign keys would make row by row, in one query. Persons
-    are never deleted (Person is PROTECTed by every table naming one), so checking before writing holds."""
+    check ListRow's person foreign key would make row by row, in one query. Persons are never deleted
+    (Person is PROTECTed by every table naming one), so checking before writing holds."""
     wanted = np.unique(np.asarray(person_ids, dtype=np.int64))
     if wanted.size == 0:
         return
