@@ -259,24 +259,15 @@ def _apply(
         )
         record(actor, "history.add", month, after=snapshot(month) | {"objection": obj.pk})
         return month
-    if month.pk is None:  # a list row's first correction: the override starts as the row says
-        before = snapshot(month, values)
-        for name, v in values.items():
-            setattr(month, name, v)
-        month.save()
-        record(
-            actor,
-            "history.correct",
-            month,
-            before=before | {"source_list": month.source_list_id, "source_row": month.source_row},
-            after=snapshot(month, values) | {"objection": obj.pk},
-        )
-        return month
-    month = RecordedMonth.objects.select_for_update().get(pk=month.pk)
+    first = month.pk is None  # a list row's first correction: the override starts as the row says
+    if not first:
+        month = RecordedMonth.objects.select_for_update().get(pk=month.pk)
     before = snapshot(month, values)
+    if first:
+        before |= {"source_list": month.source_list_id, "source_row": month.source_row}
     for name, v in values.items():
         setattr(month, name, v)
-    month.save(update_fields=list(values))
+    month.save(update_fields=None if first else list(values))
     record(
         actor, "history.correct", month, before=before, after=snapshot(month, values) | {"objection": obj.pk}
     )
@@ -298,8 +289,8 @@ def _override(obj: Objection) -> RecordedMonth | None:
     )  # fmt: skip
     if row is None:
         return None
-    fields = ("person_id", "workshop_id", "year", "month", "days", "daily_wage", "wage", "wage_subject",
-              "job_code", "hard_job", "source_list_id", "source_row")  # fmt: skip
+    # Every column but the id: the view has the same ones.
+    fields = [f.attname for f in RecordedMonth._meta.concrete_fields if not f.primary_key]
     return RecordedMonth(**{f: getattr(row, f) for f in fields})
 
 
